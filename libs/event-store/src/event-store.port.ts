@@ -1,0 +1,103 @@
+/**
+ * The event store port. The hub's source of truth is one append-only, hash-chained log;
+ * everything else (read models, desired state, history answers) is derived from it.
+ */
+
+/** Who and what caused an event. `actor` is mandatory: every change names who made it. */
+export interface EventMetadata {
+  /** e.g. `user:alice`, `token:ops-ci`, `agent:<clusterId>`, `system:git-poller`. */
+  actor: string;
+  correlationId?: string;
+  causationId?: string;
+  /** W3C trace context of the work that appended the event. */
+  traceparent?: string;
+  tracestate?: string;
+}
+
+export interface NewEvent<T = unknown> {
+  /** Stored name, past tense (`ClusterRegistered`); never derived from a class name. */
+  type: string;
+  data: T;
+  /** Defaults to 1. Bumped when the shape changes; old shapes are upcast on read. */
+  schemaVersion?: number;
+  /** Defaults to a fresh UUID. Callers pass one to make a retried append recognisable. */
+  id?: string;
+  /** Merged over the append's metadata (e.g. a per-event causation id). */
+  metadata?: Partial<EventMetadata>;
+}
+
+export interface RecordedEvent<T = unknown> {
+  /** Global order across all streams. Gaps are possible (rolled-back appends); reordering is not. */
+  position: number;
+  streamId: string;
+  /** 1-based, contiguous within the stream. */
+  version: number;
+  id: string;
+  type: string;
+  schemaVersion: number;
+  data: T;
+  metadata: EventMetadata;
+  recordedAt: Date;
+  /** sha256 over this event's content and `prevHash`: the tamper-evident chain. */
+  hash: string;
+  prevHash: string;
+}
+
+/**
+ * The version the stream must be at for the append to go through: a number (0 means the
+ * stream must not exist yet), or `any` to skip the check.
+ */
+export type ExpectedVersion = number | 'any';
+
+export interface StreamWrite {
+  streamId: string;
+  events: NewEvent[];
+  expectedVersion: ExpectedVersion;
+}
+
+export interface AppendResult {
+  /** Per stream written, its version after the append. */
+  versions: Record<string, number>;
+  /** Positions of the appended events, in order. */
+  positions: number[];
+}
+
+export interface ReadStreamOptions {
+  /** First version to return (inclusive), default 1. */
+  fromVersion?: number;
+  limit?: number;
+}
+
+export interface ReadAllOptions {
+  /** Return events with position strictly greater than this (a checkpoint), default 0. */
+  after?: number;
+  /** For `backward`: return events with position strictly less than this. */
+  before?: number;
+  direction?: 'forward' | 'backward';
+  limit?: number;
+  streamPrefix?: string;
+  types?: string[];
+  /** recordedAt >= from */
+  from?: Date;
+  /** recordedAt < to */
+  to?: Date;
+}
+
+export type VerifyResult =
+  | { ok: true; checked: number; headPosition: number; headHash: string }
+  | { ok: false; checked: number; brokenAt: number; reason: string };
+
+export interface EventStore {
+  /** Appends to one stream atomically; throws `WrongExpectedVersionError` on a version mismatch. */
+  append(streamId: string, events: NewEvent[], options: { expectedVersion: ExpectedVersion; metadata: EventMetadata }): Promise<AppendResult>;
+  /** Appends to several streams in one transaction: all land, or none. */
+  appendMany(writes: StreamWrite[], options: { metadata: EventMetadata }): Promise<AppendResult>;
+  readStream(streamId: string, options?: ReadStreamOptions): Promise<RecordedEvent[]>;
+  /** Current version of a stream, 0 when it does not exist. */
+  streamVersion(streamId: string): Promise<number>;
+  readAll(options?: ReadAllOptions): Promise<RecordedEvent[]>;
+  /** Highest committed position, 0 for an empty log. */
+  headPosition(): Promise<number>;
+  /** Walks the hash chain and names the first position where it breaks. */
+  verify(options?: { batchSize?: number }): Promise<VerifyResult>;
+}

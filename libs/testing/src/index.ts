@@ -1,0 +1,5 @@
+// Harnesses that start or provision real servers for tests (never mocks): a database per
+// test on the real Postgres, the shared NATS, and the real kube-apiserver.
+export * from './postgres';
+export * from './nats';
+export * from './ports';
