@@ -1,0 +1,43 @@
+import type { KubeObject, ResourceRef } from './resource-ref';
+
+/** The desired state of one application on this cluster, as rendered by the hub. */
+export interface Bundle {
+  /** Content digest of the rendered bundle (e.g. `sha256:...`); stamped on every object. */
+  digest: string;
+  objects: KubeObject[];
+}
+
+export interface SyncPolicy {
+  /** Delete what the application used to own and the bundle no longer has. */
+  prune: boolean;
+  /** `detect` only reports drift; `correct` re-applies and reports the correction. */
+  driftMode: 'detect' | 'correct';
+  /** JSON pointers per `Kind` (core) or `group/Kind`, never drift; a `*` segment matches any key or index. */
+  ignoredFields: Record<string, string[]>;
+}
+
+/**
+ * What this agent may touch. Anything outside is refused before any API call. Entries:
+ * namespaces by name or `*`; kinds as `Kind` (core group), `group/Kind`, `group/*` or `*`.
+ */
+export interface AgentScope {
+  namespaces: string[];
+  kinds: string[];
+}
+
+export type ResourceAction = 'created' | 'configured' | 'unchanged' | 'pruned' | 'failed';
+
+export interface ResourceResult {
+  ref: ResourceRef;
+  action: ResourceAction;
+  /** Machine-readable: the API's Status.reason for API failures, or one of ours (`NotAllowed`, ...). */
+  reason?: string;
+  message?: string;
+}
+
+export type HealthStatus = 'healthy' | 'progressing' | 'degraded' | 'missing';
+
+export interface Health {
+  status: HealthStatus;
+  message: string;
+}

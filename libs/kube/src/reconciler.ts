@@ -1,0 +1,649 @@
+import { KubeConfig, Watch, type V1APIResource } from '@kubernetes/client-node';
+import { checkScope, namespaceAllowed } from './allowlist';
+import { applyPhases, isCrd, sortForApply, sortForDelete } from './apply-order';
+import { computeDrift } from './drift.diff';
+import { DURATIONS, type Durations } from './durations';
+import { CrdNotEstablishedError, InvalidApplicationNameError } from './errors';
+import { assessHealth, worstHealth } from './health.rules';
+import { InventoryStore, type Inventory, type InventoryEntry } from './inventory.store';
+import { APPLICATION_LABEL, BUNDLE_ANNOTATION, MANAGED_BY_LABEL, MANAGED_BY_VALUE, isValidApplicationName } from './labels';
+import { RawObjectApi, describeApiError } from './object-api.client';
+import type { DriftField, ReconcileEvent } from './reconcile.events';
+import type { AgentScope, Bundle, Health, ResourceResult, SyncPolicy } from './reconcile.types';
+import { redactMessage } from './redaction';
+import { fillListMapKeys } from './server-defaults';
+import { formatRef, groupKindOf, groupOf, refKey, refOf, type KubeObject, type ResourceRef } from './resource-ref';
+
+export interface ReconcilerOptions {
+  /** What this agent may touch; everything else is refused before any API call. */
+  scope: AgentScope;
+  /** Where the per-application inventory ConfigMaps live. */
+  inventoryNamespace?: string;
+  fieldManager?: string;
+  /** Receives every event as it happens (the status outbox); results also carry them. */
+  onEvent?: (event: ReconcileEvent) => void;
+  /** Time is injected so events are reproducible in tests. */
+  now?: () => Date;
+  durations?: Partial<Durations>;
+  /** Objects of one apply phase applied at once. */
+  concurrency?: number;
+}
+
+export const RECONCILER_DEFAULTS = {
+  inventoryNamespace: 'flotilla-system',
+  fieldManager: 'flotilla-agent',
+  concurrency: 8,
+} as const;
+
+export interface ResourceStatus {
+  ref: ResourceRef;
+  health: Health;
+}
+
+export interface SyncResult {
+  application: string;
+  bundle: string;
+  ok: boolean;
+  results: ResourceResult[];
+  health: Health;
+  resources: ResourceStatus[];
+  events: ReconcileEvent[];
+}
+
+export interface DriftCheckResult {
+  application: string;
+  events: ReconcileEvent[];
+}
+
+interface AppliedObject {
+  ref: ResourceRef;
+  body: KubeObject;
+  path: string;
+  resource: V1APIResource;
+}
+
+/** What the reconciler remembers of an application between a sync and the next drift check. */
+interface AppState {
+  bundle: Bundle;
+  policy: SyncPolicy;
+  applied: Map<string, AppliedObject>;
+  inventory: Inventory;
+  drifted: Map<string, string>;
+  health: Map<string, Health['status']>;
+  appHealth?: Health['status'];
+}
+
+class EventLog {
+  readonly events: ReconcileEvent[] = [];
+  constructor(private readonly sink?: (e: ReconcileEvent) => void) {}
+  emit(e: ReconcileEvent): void {
+    this.events.push(e);
+    this.sink?.(e);
+  }
+}
+
+const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms).unref?.());
+
+/**
+ * The agent's Kubernetes side: applies an application's bundle with server-side apply,
+ * prunes what it no longer has, assesses health and watches for drift. One instance per
+ * cluster; calls for one application are serialised, different applications run
+ * concurrently.
+ */
+export class Reconciler {
+  private readonly api: RawObjectApi;
+  private readonly inventories: InventoryStore;
+  private readonly fieldManager: string;
+  private readonly concurrency: number;
+  private readonly durations: Durations;
+  private readonly now: () => Date;
+  private readonly apps = new Map<string, AppState>();
+  private readonly locks = new Map<string, Promise<unknown>>();
+  private watching = false;
+  private driftTimer?: NodeJS.Timeout;
+  private readonly watches = new Map<string, { abort?: AbortController; stopped: boolean }>();
+  private readonly debounce = new Map<string, NodeJS.Timeout>();
+
+  constructor(
+    private readonly kubeConfig: KubeConfig,
+    private readonly options: ReconcilerOptions,
+  ) {
+    this.api = RawObjectApi.forConfig(kubeConfig);
+    this.fieldManager = options.fieldManager ?? RECONCILER_DEFAULTS.fieldManager;
+    this.concurrency = options.concurrency ?? RECONCILER_DEFAULTS.concurrency;
+    this.durations = { ...DURATIONS, ...options.durations };
+    this.now = options.now ?? (() => new Date());
+    this.inventories = new InventoryStore(
+      this.api,
+      options.inventoryNamespace ?? RECONCILER_DEFAULTS.inventoryNamespace,
+      this.fieldManager,
+    );
+  }
+
+  /** Applies the bundle of one application; an empty bundle removes the application (when pruning). */
+  sync(application: string, bundle: Bundle, policy: SyncPolicy): Promise<SyncResult> {
+    assertApplicationName(application);
+    return this.serial(application, () => this.doSync(application, bundle, policy));
+  }
+
+  /** Deletes everything the application owns (ownership checked object by object) and its inventory. */
+  remove(application: string): Promise<SyncResult> {
+    assertApplicationName(application);
+    return this.serial(application, () => this.doRemove(application, new EventLog(this.options.onEvent), ''));
+  }
+
+  /** Compares every object of the application with the cluster now; what the periodic check and watches call. */
+  checkDrift(application: string): Promise<DriftCheckResult> {
+    return this.serial(application, () => this.doCheckDrift(application));
+  }
+
+  /** Periodic full checks plus watches on every kind and namespace the synced applications use. */
+  startDriftWatch(): void {
+    if (this.watching) return;
+    this.watching = true;
+    this.driftTimer = setInterval(() => {
+      for (const app of this.apps.keys()) this.scheduleCheck(app, 0);
+    }, this.durations.driftCheckIntervalMs);
+    this.driftTimer.unref?.();
+    for (const app of this.apps.keys()) this.refreshWatches(app);
+  }
+
+  stopDriftWatch(): void {
+    this.watching = false;
+    if (this.driftTimer) clearInterval(this.driftTimer);
+    this.driftTimer = undefined;
+    for (const key of [...this.watches.keys()]) this.stopWatch(key);
+    for (const t of this.debounce.values()) clearTimeout(t);
+    this.debounce.clear();
+  }
+
+  /** Applications this reconciler has synced since it started. */
+  applications(): string[] {
+    return [...this.apps.keys()];
+  }
+
+  private async serial<T>(application: string, fn: () => Promise<T>): Promise<T> {
+    const previous = this.locks.get(application) ?? Promise.resolve();
+    const run = previous.then(fn, fn);
+    const settled = run.catch(() => undefined);
+    this.locks.set(application, settled);
+    try {
+      return await run;
+    } finally {
+      if (this.locks.get(application) === settled) this.locks.delete(application);
+    }
+  }
+
+  private at(): string {
+    return this.now().toISOString();
+  }
+
+  private async doSync(application: string, bundle: Bundle, policy: SyncPolicy): Promise<SyncResult> {
+    const log = new EventLog(this.options.onEvent);
+    log.emit({ type: 'SyncStarted', application, bundle: bundle.digest, at: this.at() });
+    if (bundle.objects.length === 0) {
+      if (policy.prune) return this.doRemove(application, log, bundle.digest, true);
+      // Without prune an empty bundle abandons the objects: they stay, no longer owned.
+      await this.inventories.delete(application);
+      this.forgetApp(application);
+      return this.finish(application, bundle.digest, [], [], log);
+    }
+
+    // A new agent process or a CRD changed since the last sync: never trust old scope data.
+    this.api.forgetDiscovery();
+    const results: ResourceResult[] = [];
+    const previous = await this.inventories.load(application);
+    const candidates: { ref: ResourceRef; body: KubeObject }[] = [];
+    const desiredKeys = new Set<string>();
+    for (const raw of bundle.objects) {
+      const invalid = validateObject(raw);
+      if (invalid) {
+        results.push({ ref: safeRef(raw), action: 'failed', reason: 'Invalid', message: invalid });
+        continue;
+      }
+      const ref = refOf(raw);
+      const key = refKey(ref);
+      if (desiredKeys.has(key)) {
+        results.push({ ref, action: 'failed', reason: 'Duplicate', message: `${formatRef(ref)} appears twice in the bundle` });
+        continue;
+      }
+      desiredKeys.add(key);
+      const refused = checkScope(this.options.scope, ref);
+      if (refused) {
+        results.push({ ref, action: 'failed', reason: 'NotAllowed', message: refused });
+        continue;
+      }
+      candidates.push({ ref, body: stamp(raw, application, bundle.digest) });
+    }
+
+    // Record what we are about to create before creating it (see Inventory.pendingBundle).
+    const oldEntries = previous?.entries ?? [];
+    const oldKeys = new Map(oldEntries.map((e) => [refKey(e), e]));
+    const adding = candidates.filter((c) => !oldKeys.has(refKey(c.ref)));
+    if (adding.length > 0) {
+      await this.inventories.save({
+        application,
+        bundle: previous?.bundle,
+        pendingBundle: bundle.digest,
+        entries: [...oldEntries, ...adding.map((c) => ({ ...c.ref }))],
+      });
+    }
+
+    const crdKinds = new Set(
+      candidates.filter((c) => isCrd(c.ref)).map((c) => {
+        const spec = (c.body.spec ?? {}) as { group?: string; names?: { kind?: string } };
+        return `${spec.group}/${spec.names?.kind}`;
+      }),
+    );
+    const applied = new Map<string, AppliedObject>();
+    const liveByKey = new Map<string, KubeObject>();
+    for (const phase of applyPhases(sortForApply(candidates.map((c) => c.body)))) {
+      const outcomes = await pool(phase, this.concurrency, (body) => this.applyOne(body, policy, crdKinds));
+      for (const o of outcomes) {
+        results.push(o.result);
+        if (o.applied && o.live) {
+          applied.set(refKey(o.applied.ref), o.applied);
+          liveByKey.set(refKey(o.applied.ref), o.live);
+        }
+      }
+      const crds = outcomes.filter((o) => o.applied && isCrd(o.applied.ref));
+      await Promise.all(crds.map((o) => this.awaitEstablished(o, liveByKey)));
+    }
+
+    // The new inventory: what we applied (with its current uid), plus whatever we owned
+    // and could not apply this time or must not prune: ownership is never dropped by accident.
+    const entries = new Map<string, InventoryEntry>();
+    for (const a of applied.values()) {
+      entries.set(refKey(a.ref), { ...a.ref, uid: liveByKey.get(refKey(a.ref))?.metadata.uid });
+    }
+    const toPrune: InventoryEntry[] = [];
+    for (const e of oldEntries) {
+      const key = refKey(e);
+      if (entries.has(key)) continue;
+      if (desiredKeys.has(key)) entries.set(key, e);
+      else if (policy.prune) toPrune.push(e);
+    }
+    const inventory: Inventory = { application, bundle: bundle.digest, entries: [] };
+    if (toPrune.length > 0) {
+      const pruned = await this.prune(application, toPrune, previous?.pendingBundle);
+      results.push(...pruned.results);
+      for (const kept of pruned.kept) entries.set(refKey(kept), kept);
+    }
+    inventory.entries = [...entries.values()];
+    await this.inventories.save(inventory);
+
+    const state: AppState = this.apps.get(application) ?? {
+      bundle,
+      policy,
+      applied,
+      inventory,
+      drifted: new Map(),
+      health: new Map(),
+    };
+    Object.assign(state, { bundle, policy, applied, inventory });
+    for (const key of state.drifted.keys()) if (!applied.has(key)) state.drifted.delete(key);
+    this.apps.set(application, state);
+    const resources = [...applied.values()].map((a) => ({ ref: a.ref, health: assessHealth(liveByKey.get(refKey(a.ref))) }));
+    this.reportHealth(application, state, resources, log);
+    if (this.watching) this.refreshWatches(application);
+    return this.finish(application, bundle.digest, results, resources, log);
+  }
+
+  private finish(application: string, bundle: string, results: ResourceResult[], resources: ResourceStatus[], log: EventLog): SyncResult {
+    const failed = results.filter((r) => r.action === 'failed');
+    const ok = failed.length === 0;
+    if (ok) log.emit({ type: 'SyncSucceeded', application, bundle, at: this.at(), results });
+    else
+      log.emit({
+        type: 'SyncFailed',
+        application,
+        bundle,
+        at: this.at(),
+        results,
+        message: `${failed.length} of ${results.length} resources failed`,
+      });
+    return { application, bundle, ok, results, health: worstHealth(resources.map((r) => r.health)), resources, events: log.events };
+  }
+
+  private async resolve(ref: ResourceRef, crdKinds: ReadonlySet<string>): Promise<V1APIResource | undefined> {
+    const resource = await this.api.discover(ref.apiVersion, ref.kind);
+    if (resource || !crdKinds.has(`${groupOf(ref.apiVersion)}/${ref.kind}`)) return resource;
+    // The bundle's own CRD is Established, but discovery can lag behind it by a moment.
+    const deadline = Date.now() + this.durations.crdEstablishedTimeoutMs;
+    while (Date.now() < deadline) {
+      await sleep(this.durations.crdEstablishedPollMs);
+      const found = await this.api.discover(ref.apiVersion, ref.kind);
+      if (found) return found;
+    }
+    return undefined;
+  }
+
+  private async applyOne(
+    body: KubeObject,
+    policy: SyncPolicy,
+    crdKinds: ReadonlySet<string>,
+  ): Promise<{ result: ResourceResult; applied?: AppliedObject; live?: KubeObject }> {
+    let ref = refOf(body);
+    try {
+      const resource = await this.resolve(ref, crdKinds);
+      if (!resource) {
+        return { result: { ref, action: 'failed', reason: 'NotFound', message: `the server does not serve ${groupKindOf(ref)} in ${ref.apiVersion}` } };
+      }
+      if (resource.namespaced && !ref.namespace) {
+        return { result: { ref, action: 'failed', reason: 'NamespaceRequired', message: `${formatRef(ref)} is namespaced but has no namespace` } };
+      }
+      if (!resource.namespaced && ref.namespace) {
+        // A namespace on a cluster-scoped object means nothing; drop it so refs stay canonical.
+        body = { ...body, metadata: { ...body.metadata } };
+        delete body.metadata.namespace;
+        ref = refOf(body);
+      }
+      if (resource.namespaced && ref.namespace && !namespaceAllowed(this.options.scope, ref.namespace)) {
+        return { result: { ref, action: 'failed', reason: 'NotAllowed', message: `namespace ${ref.namespace} is outside the agent's allowlist` } };
+      }
+      const path = this.api.objectPath(ref, resource);
+      const target: AppliedObject = { ref, body, path, resource };
+      const live = await this.api.get(path);
+      if (live) {
+        const predicted = await this.applyBody(target, true);
+        if (computeDrift(ref, predicted, live, policy.ignoredFields).length === 0) {
+          return { result: { ref, action: 'unchanged' }, applied: target, live };
+        }
+      }
+      const after = await this.applyBody(target, false);
+      return { result: { ref, action: live ? 'configured' : 'created' }, applied: target, live: after };
+    } catch (err) {
+      const { reason, message } = describeApiError(err);
+      return { result: { ref, action: 'failed', reason, message: redactMessage(ref, message) } };
+    }
+  }
+
+  /**
+   * force=true: a field git declares belongs to git. Without force, a field another manager
+   * changed (kubectl edit, a controller, an HPA) makes the apply fail with a 409 conflict,
+   * and the cluster stays out of sync until a human intervenes: the opposite of GitOps.
+   * Argo CD and Flux force for the same reason. Fields we do not declare are untouched, so
+   * other managers keep what is theirs; a field that should belong to someone else is
+   * taken out of the manifest or listed in ignoredFields.
+   */
+  private applyBody(target: AppliedObject, dryRun: boolean): Promise<KubeObject> {
+    return this.api.apply(target.path, target.body, { fieldManager: this.fieldManager, force: true, dryRun });
+  }
+
+  private async awaitEstablished(
+    outcome: { result: ResourceResult; applied?: AppliedObject; live?: KubeObject },
+    liveByKey: Map<string, KubeObject>,
+  ): Promise<void> {
+    const a = outcome.applied!;
+    const deadline = Date.now() + this.durations.crdEstablishedTimeoutMs;
+    for (;;) {
+      const live = await this.api.get(a.path);
+      if (live) liveByKey.set(refKey(a.ref), live);
+      if (live && assessHealth(live).status === 'healthy') return;
+      if (Date.now() > deadline) {
+        const err = new CrdNotEstablishedError(`${formatRef(a.ref)} not Established after ${this.durations.crdEstablishedTimeoutMs} ms`);
+        outcome.result.action = 'failed';
+        outcome.result.reason = 'NotEstablished';
+        outcome.result.message = err.message;
+        return;
+      }
+      await sleep(this.durations.crdEstablishedPollMs);
+    }
+  }
+
+  /**
+   * Deletes exactly what the inventory says we own, in reverse apply order. Each object is
+   * re-read first: it must still carry this application's label and the recorded uid (the
+   * delete itself is conditional on that uid), so an object someone else created under the
+   * same name survives.
+   */
+  private async prune(
+    application: string,
+    entries: InventoryEntry[],
+    pendingBundle: string | undefined,
+  ): Promise<{ results: ResourceResult[]; kept: InventoryEntry[] }> {
+    const results: ResourceResult[] = [];
+    const kept: InventoryEntry[] = [];
+    for (const entry of sortForDelete(entries)) {
+      const ref: ResourceRef = { apiVersion: entry.apiVersion, kind: entry.kind, name: entry.name };
+      if (entry.namespace) ref.namespace = entry.namespace;
+      try {
+        const resource = await this.api.discover(ref.apiVersion, ref.kind);
+        if (!resource) continue; // its CRD is gone, and with it every object of the kind
+        const path = this.api.objectPath(ref, resource);
+        const live = await this.api.get(path);
+        if (!live) continue;
+        const owned =
+          live.metadata.labels?.[APPLICATION_LABEL] === application &&
+          (entry.uid
+            ? live.metadata.uid === entry.uid
+            : pendingBundle !== undefined && live.metadata.annotations?.[BUNDLE_ANNOTATION] === pendingBundle);
+        if (!owned || !live.metadata.uid) {
+          results.push({ ref, action: 'unchanged', reason: 'NotOwned', message: `${formatRef(ref)} is not the object this application created; left in place` });
+          continue;
+        }
+        await this.api.deleteIfUid(path, live.metadata.uid, 'Background');
+        results.push({ ref, action: 'pruned' });
+      } catch (err) {
+        const { reason, message, code } = describeApiError(err);
+        if (code === 404) continue;
+        if (code === 409) {
+          results.push({ ref, action: 'unchanged', reason: 'NotOwned', message: `${formatRef(ref)} was replaced before it could be pruned; left in place` });
+          continue;
+        }
+        kept.push(entry);
+        results.push({ ref, action: 'failed', reason, message: redactMessage(ref, message) });
+      }
+    }
+    return { results, kept };
+  }
+
+  private async doRemove(application: string, log: EventLog, digest: string, started = false): Promise<SyncResult> {
+    if (!started) log.emit({ type: 'SyncStarted', application, bundle: digest, at: this.at() });
+    const inventory = await this.inventories.load(application);
+    const { results, kept } = inventory ? await this.prune(application, inventory.entries, inventory.pendingBundle) : { results: [], kept: [] };
+    if (kept.length === 0) {
+      await this.inventories.delete(application);
+      this.forgetApp(application);
+    } else {
+      await this.inventories.save({ application, bundle: inventory?.bundle, entries: kept });
+    }
+    return this.finish(application, digest, results, [], log);
+  }
+
+  private forgetApp(application: string): void {
+    this.apps.delete(application);
+    for (const key of [...this.watches.keys()]) if (key.startsWith(`${application}|`)) this.stopWatch(key);
+  }
+
+  private reportHealth(application: string, state: AppState, resources: ResourceStatus[], log: EventLog): void {
+    for (const r of resources) {
+      const key = refKey(r.ref);
+      const previous = state.health.get(key);
+      if (previous !== r.health.status) {
+        state.health.set(key, r.health.status);
+        log.emit({ type: 'HealthChanged', application, ref: r.ref, status: r.health.status, previous, message: r.health.message, at: this.at() });
+      }
+    }
+    const app = worstHealth(resources.map((r) => r.health));
+    if (state.appHealth !== app.status) {
+      const previous = state.appHealth;
+      state.appHealth = app.status;
+      log.emit({ type: 'HealthChanged', application, status: app.status, previous, message: app.message, at: this.at() });
+    }
+  }
+
+  private async doCheckDrift(application: string): Promise<DriftCheckResult> {
+    const log = new EventLog(this.options.onEvent);
+    const state = this.apps.get(application);
+    if (!state) return { application, events: [] };
+    const resources: ResourceStatus[] = [];
+    let inventoryChanged = false;
+    for (const [key, target] of this.orderedApplied(state)) {
+      const { ref } = target;
+      try {
+        let live = await this.api.get(target.path);
+        let reason: 'missing' | 'modified' = 'modified';
+        let fields: DriftField[] = [];
+        if (!live) reason = 'missing';
+        else fields = computeDrift(ref, await this.applyBody(target, true), live, state.policy.ignoredFields);
+        const drifted = reason === 'missing' || fields.length > 0;
+        if (drifted) {
+          const signature = JSON.stringify({ reason, fields });
+          if (state.policy.driftMode === 'correct') {
+            log.emit({ type: 'DriftDetected', application, ref, reason, fields, at: this.at() });
+            live = await this.applyBody(target, false);
+            log.emit({ type: 'DriftCorrected', application, ref, reason, fields, at: this.at() });
+            state.drifted.delete(key);
+            const entry = state.inventory.entries.find((e) => refKey(e) === key);
+            if (entry && entry.uid !== live.metadata.uid) {
+              entry.uid = live.metadata.uid;
+              inventoryChanged = true;
+            }
+          } else if (state.drifted.get(key) !== signature) {
+            state.drifted.set(key, signature);
+            log.emit({ type: 'DriftDetected', application, ref, reason, fields, at: this.at() });
+          }
+        } else if (state.drifted.has(key)) {
+          state.drifted.delete(key);
+          log.emit({ type: 'DriftResolved', application, ref, at: this.at() });
+        }
+        resources.push({ ref, health: assessHealth(live) });
+      } catch (err) {
+        // One unreadable object must not hide drift in the others; it is retried next check.
+        const { message } = describeApiError(err);
+        resources.push({ ref, health: { status: 'degraded', message: redactMessage(ref, `drift check failed: ${message}`) } });
+      }
+    }
+    if (inventoryChanged) await this.inventories.save(state.inventory);
+    this.reportHealth(application, state, resources, log);
+    return { application, events: log.events };
+  }
+
+  private orderedApplied(state: AppState): [string, AppliedObject][] {
+    const byKey = new Map([...state.applied.values()].map((a) => [a.body, a] as const));
+    return sortForApply([...byKey.keys()]).map((body) => {
+      const a = byKey.get(body)!;
+      return [refKey(a.ref), a];
+    });
+  }
+
+  private scheduleCheck(application: string, delayMs: number): void {
+    if (this.debounce.has(application)) return;
+    const timer = setTimeout(() => {
+      this.debounce.delete(application);
+      // Errors are per object inside the check; what reaches here (inventory write) is retried next period.
+      this.checkDrift(application).catch(() => undefined);
+    }, delayMs);
+    timer.unref?.();
+    this.debounce.set(application, timer);
+  }
+
+  /** One watch per application, kind and namespace it uses, selected by the application label. */
+  private refreshWatches(application: string): void {
+    const state = this.apps.get(application);
+    if (!state) return;
+    const wanted = new Map<string, string>();
+    for (const a of state.applied.values()) {
+      const collection = this.api.collectionPath(a.ref.apiVersion, a.resource, a.ref.namespace);
+      wanted.set(`${application}|${collection}`, collection);
+    }
+    for (const key of [...this.watches.keys()]) {
+      if (key.startsWith(`${application}|`) && !wanted.has(key)) this.stopWatch(key);
+    }
+    for (const [key, collection] of wanted) {
+      if (!this.watches.has(key)) this.startWatch(key, application, collection);
+    }
+  }
+
+  private startWatch(key: string, application: string, collection: string): void {
+    const handle: { abort?: AbortController; stopped: boolean } = { stopped: false };
+    this.watches.set(key, handle);
+    let backoff = this.durations.watchRestartMinMs;
+    const open = (): void => {
+      if (handle.stopped) return;
+      const restart = (): void => {
+        if (handle.stopped) return;
+        const t = setTimeout(open, backoff);
+        t.unref?.();
+        backoff = Math.min(backoff * 2, this.durations.watchRestartMaxMs);
+      };
+      new Watch(this.kubeConfig)
+        .watch(
+          collection,
+          { labelSelector: `${APPLICATION_LABEL}=${application}` },
+          (phase) => {
+            backoff = this.durations.watchRestartMinMs;
+            if (phase !== 'BOOKMARK') this.scheduleCheck(application, this.durations.driftDebounceMs);
+          },
+          () => restart(),
+        )
+        .then(
+          (abort) => {
+            handle.abort = abort;
+            if (handle.stopped) abort.abort();
+          },
+          () => restart(),
+        );
+    };
+    open();
+  }
+
+  private stopWatch(key: string): void {
+    const handle = this.watches.get(key);
+    this.watches.delete(key);
+    if (!handle) return;
+    handle.stopped = true;
+    handle.abort?.abort();
+  }
+}
+
+function assertApplicationName(application: string): void {
+  if (!isValidApplicationName(application)) {
+    throw new InvalidApplicationNameError(
+      `application name ${JSON.stringify(application)} must be a DNS label of at most 43 characters (it names the inventory ConfigMap)`,
+    );
+  }
+}
+
+function validateObject(obj: unknown): string | undefined {
+  const o = obj as Partial<KubeObject> | null;
+  if (!o || typeof o !== 'object') return 'not an object';
+  if (typeof o.apiVersion !== 'string' || !o.apiVersion) return 'apiVersion is missing';
+  if (typeof o.kind !== 'string' || !o.kind) return 'kind is missing';
+  if (!o.metadata || typeof o.metadata.name !== 'string' || !o.metadata.name) return 'metadata.name is missing';
+  return undefined;
+}
+
+function safeRef(obj: unknown): ResourceRef {
+  const o = (obj ?? {}) as Partial<KubeObject>;
+  return { apiVersion: String(o.apiVersion ?? ''), kind: String(o.kind ?? ''), name: String(o.metadata?.name ?? '') };
+}
+
+/** The object as we apply it: our marks added, server-owned bookkeeping removed. */
+export function stamp(obj: KubeObject, application: string, digest: string): KubeObject {
+  const body = structuredClone(obj);
+  const { resourceVersion: _rv, uid: _uid, creationTimestamp: _ct, managedFields: _mf, generation: _g, selfLink: _sl, ...metadata } = body.metadata;
+  body.metadata = {
+    ...metadata,
+    name: obj.metadata.name,
+    labels: { ...obj.metadata.labels, [MANAGED_BY_LABEL]: MANAGED_BY_VALUE, [APPLICATION_LABEL]: application },
+    annotations: { ...obj.metadata.annotations, [BUNDLE_ANNOTATION]: digest },
+  };
+  delete body.status;
+  fillListMapKeys(body);
+  return body;
+}
+
+async function pool<T, R>(items: readonly T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
+  const out: R[] = new Array(items.length);
+  let next = 0;
+  const worker = async (): Promise<void> => {
+    while (next < items.length) {
+      const i = next++;
+      out[i] = await fn(items[i]!);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+  return out;
+}
