@@ -1,0 +1,49 @@
+// @flotilla/manifests: what an application is and what it renders to, in one pure library
+// shared by the hub (renders every commit for every cluster), the CLI (validates application
+// files before sending them) and the agent (verifies bundle digests). No I/O: the caller
+// reads git and passes file contents in.
+
+export {
+  applicationApiVersion,
+  applicationKind,
+  driftModes,
+  findTarget,
+  formatIssuePath,
+  parseApplicationSpec,
+  type Application,
+  type ApplicationPatch,
+  type ApplicationSpec,
+  type ApplicationTarget,
+  type DriftMode,
+  type SyncPolicy,
+} from './application-spec';
+export {
+  InvalidApplicationSpecError,
+  InvalidJsonPointerError,
+  JsonPatchError,
+  ManifestsError,
+  type ApplicationSpecIssue,
+} from './errors';
+export { applyJsonPatch, jsonPatchOps, type JsonPatchOperation } from './json-patch';
+export { formatJsonPointer, isValidJsonPointer, parseJsonPointer } from './json-pointer';
+export { canonicalJson, jsonEqual, type JsonObject, type JsonValue } from './json';
+export { apiGroup, builtInClusterScopedKinds, groupKind } from './kinds';
+export { matchesLabelSelector, type LabelSelector, type LabelSelectorRequirement } from './label-selector';
+export { applyMergePatch } from './merge-patch';
+export { redactSecrets, redacted } from './redact-secrets';
+export {
+  bundleDigest,
+  InvalidRenderInputError,
+  normaliseSourcePath,
+  renderBundle,
+  type Bundle,
+  type BundleCustomisation,
+  type BundlePatch,
+  type ManifestFile,
+  type ManifestObject,
+  type RenderError,
+  type RenderErrorCode,
+  type RenderInput,
+  type RenderResult,
+} from './render-bundle';
+export { type ClusterVariables } from './variables';
