@@ -69,12 +69,15 @@ export interface ReadStreamOptions {
 }
 
 export interface ReadAllOptions {
-  /** Return events with position strictly greater than this (a checkpoint), default 0. */
+  /** Only events with position strictly greater than this (a checkpoint), default 0. */
   after?: number;
-  /** For `backward`: return events with position strictly less than this. */
+  /** Only events with position strictly less than this (paging `backward` from a position). */
   before?: number;
+  /** Default `forward` (ascending positions); `backward` starts from the head. */
   direction?: 'forward' | 'backward';
+  /** Page size, default 1,000, at most 10,000. */
   limit?: number;
+  /** Only streams whose id starts with this (literally: `%` and `_` are not wildcards). */
   streamPrefix?: string;
   types?: string[];
   /** recordedAt >= from */
@@ -89,15 +92,25 @@ export type VerifyResult =
 
 export interface EventStore {
   /** Appends to one stream atomically; throws `WrongExpectedVersionError` on a version mismatch. */
-  append(streamId: string, events: NewEvent[], options: { expectedVersion: ExpectedVersion; metadata: EventMetadata }): Promise<AppendResult>;
+  append(
+    streamId: string,
+    events: NewEvent[],
+    options: { expectedVersion: ExpectedVersion; metadata: EventMetadata },
+  ): Promise<AppendResult>;
   /** Appends to several streams in one transaction: all land, or none. */
   appendMany(writes: StreamWrite[], options: { metadata: EventMetadata }): Promise<AppendResult>;
+  /** Events of one stream in version order, upcast to their newest schema version. */
   readStream(streamId: string, options?: ReadStreamOptions): Promise<RecordedEvent[]>;
   /** Current version of a stream, 0 when it does not exist. */
   streamVersion(streamId: string): Promise<number>;
+  /** Events of the whole log in position order (one page), filtered, upcast. */
   readAll(options?: ReadAllOptions): Promise<RecordedEvent[]>;
   /** Highest committed position, 0 for an empty log. */
   headPosition(): Promise<number>;
-  /** Walks the hash chain and names the first position where it breaks. */
+  /**
+   * Walks the hash chain (stored shapes, never upcast) and names the first position where it
+   * breaks. Removing the newest events cannot be seen from inside the log: compare
+   * `headHash` with one recorded elsewhere.
+   */
   verify(options?: { batchSize?: number }): Promise<VerifyResult>;
 }

@@ -1,0 +1,57 @@
+// Named errors of the event store. The hub maps them to HTTP statuses in one exception
+// filter by class (WrongExpectedVersionError -> 409, InvalidEventError -> 400), so the
+// class names and their fields are part of the contract.
+
+import type { ExpectedVersion } from './event-store.port';
+
+export class EventStoreError extends Error {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = new.target.name;
+  }
+}
+
+/** The stream was not at the version the caller decided against: reload, decide again. */
+export class WrongExpectedVersionError extends EventStoreError {
+  constructor(
+    readonly streamId: string,
+    readonly expected: ExpectedVersion,
+    readonly actual: number,
+    options?: { cause?: unknown },
+  ) {
+    super(`stream ${JSON.stringify(streamId)} is at version ${actual}, expected ${expected}`, options);
+  }
+}
+
+/** An event with this id is already in the log (a retried append that already landed). */
+export class DuplicateEventIdError extends EventStoreError {
+  constructor(
+    readonly eventId: string,
+    options?: { cause?: unknown },
+  ) {
+    super(`an event with id ${eventId} is already recorded`, options);
+  }
+}
+
+/** The append was malformed (bad stream id, type, id, data...): nothing was written. */
+export class InvalidEventError extends EventStoreError {}
+
+/** The store's tables are missing: run `eventStoreMigrations` (the hub runs them with its own). */
+export class EventStoreNotMigratedError extends EventStoreError {}
+
+/** A projection's apply or reset failed; its runner stopped at the last committed checkpoint. */
+export class ProjectionFailedError extends EventStoreError {
+  constructor(
+    readonly projection: string,
+    readonly checkpoint: number,
+    options?: { cause?: unknown },
+  ) {
+    super(
+      `projection ${projection} failed after position ${checkpoint}: ${(options?.cause as Error | undefined)?.message ?? 'unknown error'}`,
+      options,
+    );
+  }
+}
+
+/** The append lock stayed held longer than the lock timeout (a stuck append): nothing was written, retry later. */
+export class AppendLockTimeoutError extends EventStoreError {}
