@@ -3,3 +3,5 @@
 export * from './postgres';
 export * from './nats';
 export * from './ports';
+export * from './nats-server';
+export * from './kube';

@@ -1,0 +1,149 @@
+/**
+ * Every NATS subject between hub and agent is built here, from validated tokens, so that
+ * no caller can smuggle a wildcard or an extra level into a subject, and so the layout
+ * that the per-cluster permissions rely on lives in one place.
+ *
+ * Layout (all under `flotilla.v1`):
+ * - `flotilla.v1.register`                        agent (bootstrap user) -> hub, request/reply
+ * - `flotilla.v1.agent.<clusterId>.heartbeat`     agent -> hub
+ * - `flotilla.v1.agent.<clusterId>.status.<kind>` agent -> hub (the status JetStream stream)
+ * - `flotilla.v1.agent.<clusterId>.<...>`         any later agent -> hub traffic (bundle fetches)
+ * - `flotilla.v1.hub.<clusterId>.<...>`           hub -> agent (desired state)
+ * - `_INBOX.<clusterId>.>`                        replies to the agent's requests
+ * - `_INBOX_REGISTER.>`                           replies to registration requests
+ * Direction first, then the cluster id, so one wildcard per direction confines an agent.
+ */
+
+export const SUBJECT_ROOT = 'flotilla.v1';
+
+export class InvalidSubjectTokenError extends Error {
+  override readonly name = 'InvalidSubjectTokenError';
+  constructor(
+    readonly what: string,
+    readonly value: string,
+  ) {
+    super(
+      `${what} ${JSON.stringify(value)} cannot be a NATS subject token: it must be non-empty and contain no '.', '*', '>' or whitespace`,
+    );
+  }
+}
+
+// NATS splits on '.', treats '*' and '>' as wildcards and whitespace as a protocol separator;
+// control characters are refused too since they never belong in an id.
+const FORBIDDEN = /[.*>\s]/u;
+const hasControlCharacter = (value: string) =>
+  [...value].some((ch) => ch.charCodeAt(0) < 0x20 || ch.charCodeAt(0) === 0x7f);
+
+/** Returns `value` if it is a single, literal subject token; throws otherwise. */
+export function subjectToken(value: string, what = 'token'): string {
+  if (typeof value !== 'string' || value.length === 0 || FORBIDDEN.test(value) || hasControlCharacter(value)) {
+    throw new InvalidSubjectTokenError(what, String(value));
+  }
+  return value;
+}
+
+export function isValidSubjectToken(value: string): boolean {
+  return typeof value === 'string' && value.length > 0 && !FORBIDDEN.test(value) && !hasControlCharacter(value);
+}
+
+/** Registration requests (the only subject the bootstrap user may publish on). */
+export function registerSubject(): string {
+  return `${SUBJECT_ROOT}.register`;
+}
+
+/** Prefix of everything one cluster's agent sends to the hub. */
+export function agentSubjectPrefix(clusterId: string): string {
+  return `${SUBJECT_ROOT}.agent.${subjectToken(clusterId, 'cluster id')}`;
+}
+
+/** Prefix of everything the hub sends to one cluster's agent. */
+export function hubSubjectPrefix(clusterId: string): string {
+  return `${SUBJECT_ROOT}.hub.${subjectToken(clusterId, 'cluster id')}`;
+}
+
+export function heartbeatSubject(clusterId: string): string {
+  return `${agentSubjectPrefix(clusterId)}.heartbeat`;
+}
+
+/** What a hub subscribes to for every cluster's heartbeats. */
+export function allHeartbeatsSubject(): string {
+  return `${SUBJECT_ROOT}.agent.*.heartbeat`;
+}
+
+/** Extracts the cluster id of a subject built by `heartbeatSubject`, or undefined. */
+export function clusterIdOfHeartbeatSubject(subject: string): string | undefined {
+  const parts = subject.split('.');
+  if (
+    parts.length !== 5 ||
+    `${parts[0]}.${parts[1]}` !== SUBJECT_ROOT ||
+    parts[2] !== 'agent' ||
+    parts[4] !== 'heartbeat'
+  ) {
+    return undefined;
+  }
+  return isValidSubjectToken(parts[3]!) ? parts[3] : undefined;
+}
+
+export function statusSubject(clusterId: string, kind: string): string {
+  return `${agentSubjectPrefix(clusterId)}.status.${subjectToken(kind, 'status kind')}`;
+}
+
+/** Subjects of the status JetStream stream, across all clusters. */
+export function allStatusSubjects(): string {
+  return `${SUBJECT_ROOT}.agent.*.status.>`;
+}
+
+export function desiredStateSubject(clusterId: string): string {
+  return `${hubSubjectPrefix(clusterId)}.desired-state`;
+}
+
+/**
+ * Inbox prefix an agent must use (`inboxPrefix` connection option) so that replies to its
+ * requests land where only it may subscribe.
+ */
+export function agentInboxPrefix(clusterId: string): string {
+  return `_INBOX.${subjectToken(clusterId, 'cluster id')}`;
+}
+
+export interface SubjectPermissions {
+  publish: { allow: string[]; deny?: string[] };
+  subscribe: { allow: string[]; deny?: string[] };
+}
+
+/**
+ * What one cluster's agent may do on NATS, and nothing more: the NATS server enforces it
+ * from the user JWT the hub mints at registration. Later capabilities add entries here
+ * (and only here), e.g. the JetStream API calls for the cluster's own desired-state key.
+ */
+export function clusterPermissions(clusterId: string): SubjectPermissions {
+  subjectToken(clusterId, 'cluster id');
+  return {
+    publish: { allow: [`${agentSubjectPrefix(clusterId)}.>`] },
+    subscribe: { allow: [`${hubSubjectPrefix(clusterId)}.>`, `${agentInboxPrefix(clusterId)}.>`] },
+  };
+}
+
+/**
+ * Inbox prefix of the bootstrap user (`inboxPrefix` connection option). Its own first token,
+ * so that a bootstrap user can never read the replies meant for a registered cluster.
+ */
+export const BOOTSTRAP_INBOX_PREFIX = '_INBOX_REGISTER';
+
+/**
+ * The shared bootstrap user: it may send a registration request and read the reply, and
+ * nothing else. Replies carry no secret (a user JWT is useless without the agent's seed).
+ */
+export function bootstrapPermissions(): SubjectPermissions {
+  return {
+    publish: { allow: [registerSubject()] },
+    subscribe: { allow: [`${BOOTSTRAP_INBOX_PREFIX}.>`] },
+  };
+}
+
+/** NATS header names used on every message. */
+export const Headers = {
+  /** JetStream deduplicates on it; consumers use it for idempotency. */
+  messageId: 'Nats-Msg-Id',
+  traceparent: 'traceparent',
+  tracestate: 'tracestate',
+} as const;

@@ -1,0 +1,206 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import {
+  createAccount,
+  createOperator,
+  createUser,
+  encodeAccount,
+  encodeOperator,
+  encodeUser,
+  fmtCreds,
+  type Account,
+} from '@nats-io/jwt';
+import { connect, credsAuthenticator, type NatsConnection } from '@nats-io/transport-node';
+import { freePort } from './ports';
+
+/** Where the Debian package installs it; FLOTILLA_TEST_NATS_SERVER overrides. */
+export const natsServerBinary = process.env.FLOTILLA_TEST_NATS_SERVER ?? '/usr/sbin/nats-server';
+
+/** Unlimited, JetStream enabled: what the hub's own account claims also say. */
+export const testAccountLimits: Account['limits'] = {
+  subs: -1,
+  data: -1,
+  payload: -1,
+  imports: -1,
+  exports: -1,
+  wildcards: true,
+  conn: -1,
+  leaf: -1,
+  mem_storage: -1,
+  disk_storage: -1,
+  streams: -1,
+  consumer: -1,
+};
+
+export interface NatsIdentity {
+  publicKey: string;
+  /** Nkey seed, as text (`SO...`, `SA...`, `SU...`). */
+  seed: string;
+  jwt: string;
+}
+
+export interface OperatorModeNats {
+  url: string;
+  port: number;
+  operator: NatsIdentity;
+  /** The account agents and the hub live in, with JetStream enabled. */
+  account: NatsIdentity;
+  /** The system account (`$SYS` requests such as account claim updates). */
+  systemAccount: NatsIdentity;
+  /** Creds file text of a system-account user (what the hub uses to push account updates). */
+  systemUserCreds: string;
+  /** Creds file text of an unrestricted user of `account` (the hub's own connection). */
+  hubUserCreds: string;
+  /** Connects with the given creds (defaults to the hub user). */
+  connect(creds?: string, options?: { name?: string; inboxPrefix?: string }): Promise<NatsConnection>;
+  /** Stops the server, keeping its store (a later `restart()` sees the same state). */
+  stop(): Promise<void>;
+  /** Starts the server again on the same port with the same config. */
+  restart(): Promise<void>;
+  /** Stops it and deletes its store. */
+  dispose(): Promise<void>;
+}
+
+/**
+ * Starts a nats-server of its own in operator (JWT) mode on a free port with a temp store.
+ * The memory resolver is preloaded with the system and application accounts; account
+ * updates (revocations) are pushed over `$SYS.REQ.ACCOUNT.<id>.CLAIMS.UPDATE`, as against
+ * a full resolver in production.
+ */
+export async function startOperatorModeNats(options: { name?: string } = {}): Promise<OperatorModeNats> {
+  const dir = mkdtempSync(path.join(tmpdir(), 'flotilla-nats-'));
+  const operatorKp = createOperator();
+  const accountKp = createAccount();
+  const systemKp = createAccount();
+  const operatorJwt = await encodeOperator('flotilla-test-operator', operatorKp, {
+    system_account: systemKp.getPublicKey(),
+  });
+  const accountJwt = await encodeAccount('FLOTILLA', accountKp, { limits: testAccountLimits }, { signer: operatorKp });
+  const systemJwt = await encodeAccount(
+    'SYS',
+    systemKp,
+    { limits: { ...testAccountLimits, mem_storage: 0, disk_storage: 0, streams: 0, consumer: 0 } },
+    { signer: operatorKp },
+  );
+  const sysUser = createUser();
+  const sysUserCreds = new TextDecoder().decode(fmtCreds(await encodeUser('hub-system', sysUser, systemKp), sysUser));
+  const hubUser = createUser();
+  const hubUserCreds = new TextDecoder().decode(fmtCreds(await encodeUser('hub', hubUser, accountKp), hubUser));
+
+  const port = await freePort();
+  const operatorFile = path.join(dir, 'operator.jwt');
+  writeFileSync(operatorFile, operatorJwt);
+  const config = [
+    `listen: 127.0.0.1:${port}`,
+    `server_name: ${JSON.stringify(options.name ?? `flotilla-test-${port}`)}`,
+    `jetstream { store_dir: ${JSON.stringify(path.join(dir, 'js'))}, max_memory_store: 64MB, max_file_store: 256MB }`,
+    `operator: ${JSON.stringify(operatorFile)}`,
+    `system_account: ${systemKp.getPublicKey()}`,
+    'resolver: MEMORY',
+    'resolver_preload: {',
+    `  ${systemKp.getPublicKey()}: ${JSON.stringify(systemJwt)}`,
+    `  ${accountKp.getPublicKey()}: ${JSON.stringify(accountJwt)}`,
+    '}',
+  ].join('\n');
+  const configFile = path.join(dir, 'nats.conf');
+  writeFileSync(configFile, config);
+
+  const url = `nats://127.0.0.1:${port}`;
+  let child: ChildProcess | undefined;
+  let output = '';
+
+  async function start(): Promise<void> {
+    output = '';
+    const proc = spawn(natsServerBinary, ['-c', configFile], { stdio: ['ignore', 'pipe', 'pipe'] });
+    child = proc;
+    proc.stdout?.on('data', (d: Buffer) => (output += d.toString()));
+    proc.stderr?.on('data', (d: Buffer) => (output += d.toString()));
+    const spawnError = new Promise<never>((_, reject) =>
+      proc.once('error', (err) =>
+        reject(
+          new Error(
+            `cannot start ${natsServerBinary}: ${err.message}. Install the Debian package nats-server (or set FLOTILLA_TEST_NATS_SERVER).`,
+            { cause: err },
+          ),
+        ),
+      ),
+    );
+    const deadline = Date.now() + 15_000;
+    for (;;) {
+      if (proc.exitCode !== null) throw new Error(`nats-server exited with ${proc.exitCode}:\n${output}`);
+      try {
+        const nc = await Promise.race([
+          connect({
+            servers: url,
+            authenticator: credsAuthenticator(new TextEncoder().encode(hubUserCreds)),
+            timeout: 1000,
+            reconnect: false,
+          }),
+          spawnError,
+        ]);
+        // JetStream answers a little after the listener opens.
+        await nc.request('$JS.API.INFO', undefined, { timeout: 1000 });
+        await nc.close();
+        return;
+      } catch (err) {
+        if (Date.now() > deadline)
+          throw new Error(`nats-server did not become ready on ${url}: ${(err as Error).message}\n${output}`, {
+            cause: err,
+          });
+        await new Promise((r) => setTimeout(r, 100));
+      }
+    }
+  }
+
+  async function stop(): Promise<void> {
+    const proc = child;
+    child = undefined;
+    if (!proc || proc.exitCode !== null) return;
+    const exited = new Promise<void>((resolve) => proc.once('exit', () => resolve()));
+    proc.kill('SIGTERM');
+    const killTimer = setTimeout(() => proc.kill('SIGKILL'), 5_000);
+    await exited;
+    clearTimeout(killTimer);
+  }
+
+  try {
+    await start();
+  } catch (err) {
+    await stop();
+    rmSync(dir, { recursive: true, force: true });
+    throw err;
+  }
+
+  const identity = (kp: { getPublicKey(): string; getSeed(): Uint8Array }, jwt: string): NatsIdentity => ({
+    publicKey: kp.getPublicKey(),
+    seed: new TextDecoder().decode(kp.getSeed()),
+    jwt,
+  });
+
+  return {
+    url,
+    port,
+    operator: identity(operatorKp, operatorJwt),
+    account: identity(accountKp, accountJwt),
+    systemAccount: identity(systemKp, systemJwt),
+    systemUserCreds: sysUserCreds,
+    hubUserCreds,
+    connect(creds = hubUserCreds, opts = {}) {
+      return connect({
+        servers: url,
+        authenticator: credsAuthenticator(new TextEncoder().encode(creds)),
+        timeout: 3000,
+        reconnect: false,
+        ...opts,
+      });
+    },
+    stop,
+    restart: start,
+    async dispose() {
+      await stop();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
