@@ -1,0 +1,151 @@
+import { connect, jwtAuthenticator, type NatsConnection } from '@nats-io/transport-node';
+import { createUser } from '@nats-io/nkeys';
+import { agentInboxPrefix } from '@flotilla/contracts';
+import type { AgentCredentials, CredentialsStore } from './credentials/agent-credentials';
+import { durations } from './durations';
+import { AgentConfigError, AgentError, CredentialsRevokedError, RegistrationUnavailableError } from './errors';
+import { HeartbeatPublisher } from './heartbeat/heartbeat-publisher';
+import { registerCluster, type RegistrationInput } from './register/register-cluster';
+
+export interface AgentOptions {
+  servers: string[];
+  store: CredentialsStore;
+  token?: string;
+  clusterName?: string;
+  bootstrapCreds?: string;
+  agentVersion: string;
+  kubernetesVersion: string;
+  heartbeatIntervalMs: number;
+  /** Aborted on SIGINT/SIGTERM: the agent stops cleanly. */
+  signal: AbortSignal;
+  log: (line: string) => void;
+}
+
+const authFailure = /authorization|authentication|revoked|user jwt/i;
+
+/**
+ * The agent's life: credentials (stored, or obtained by registering once), then a
+ * connection confined to its cluster's subjects, heartbeats, and a clean stop. Resolves
+ * when stopped by the signal; rejects with an AgentError that carries the exit code.
+ */
+export async function runAgent(options: AgentOptions): Promise<void> {
+  const credentials = await obtainCredentials(options);
+  if (options.signal.aborted) return;
+  options.log(
+    `cluster ${credentials.clusterName} (${credentials.clusterId}): connecting to ${options.servers.join(', ')}`,
+  );
+
+  let nc: NatsConnection;
+  try {
+    nc = await connect({
+      servers: options.servers,
+      name: `flotilla-agent-${credentials.clusterId}`,
+      authenticator: jwtAuthenticator(credentials.userJwt, new TextEncoder().encode(credentials.seed)),
+      inboxPrefix: agentInboxPrefix(credentials.clusterId),
+      timeout: durations.connectTimeoutMs,
+      maxReconnectAttempts: -1,
+      reconnectTimeWait: durations.reconnectWaitMs,
+    });
+  } catch (err) {
+    throw classifyConnectionError(err, options.store);
+  }
+  options.log(`cluster ${credentials.clusterId}: connected`);
+
+  const heartbeats = new HeartbeatPublisher(nc, {
+    clusterId: credentials.clusterId,
+    agentVersion: options.agentVersion,
+    intervalMs: options.heartbeatIntervalMs,
+  });
+  heartbeats.start();
+  const stopped = new Promise<'stopped'>((resolve) => {
+    if (options.signal.aborted) resolve('stopped');
+    options.signal.addEventListener('abort', () => resolve('stopped'), { once: true });
+  });
+  const outcome = await Promise.race([stopped, nc.closed()]);
+  heartbeats.stop();
+  if (outcome === 'stopped') {
+    options.log(`cluster ${credentials.clusterId}: stopping`);
+    await Promise.race([
+      nc.drain().catch(() => undefined),
+      new Promise((r) => setTimeout(r, durations.shutdownTimeoutMs).unref()),
+    ]);
+    if (!nc.isClosed()) await nc.close();
+    return;
+  }
+  // The connection closed on its own: the client gave up, which with infinite reconnects
+  // means the server refused us.
+  throw classifyConnectionError(outcome ?? new Error('the NATS connection closed'), options.store);
+}
+
+function classifyConnectionError(err: unknown, store: CredentialsStore): AgentError {
+  const message =
+    err instanceof Error ? `${err.message}${err.cause instanceof Error ? `: ${err.cause.message}` : ''}` : String(err);
+  if (authFailure.test(message)) {
+    return new CredentialsRevokedError(
+      `NATS refuses this cluster's credentials (${message}): the cluster was probably deregistered. Remove the credentials in ${store.description} and register again with a new token.`,
+      { cause: err },
+    );
+  }
+  return new RegistrationUnavailableError(`the NATS connection closed: ${message}`, { cause: err });
+}
+
+async function obtainCredentials(options: AgentOptions): Promise<AgentCredentials> {
+  const stored = await options.store.load();
+  if (stored) {
+    options.log(
+      `using the credentials in ${options.store.description} (cluster ${stored.clusterId}); not registering again`,
+    );
+    return stored;
+  }
+  if (!options.token)
+    throw new AgentConfigError(
+      `no credentials in ${options.store.description}: start once with a registration token (--token or FLOTILLA_AGENT_TOKEN)`,
+    );
+  if (!options.clusterName)
+    throw new AgentConfigError('registering needs a cluster name (--cluster-name or FLOTILLA_AGENT_CLUSTER_NAME)');
+  if (!options.bootstrapCreds)
+    throw new AgentConfigError(
+      'registering needs the bootstrap creds from the hub (--bootstrap-creds FILE or FLOTILLA_AGENT_BOOTSTRAP_CREDS)',
+    );
+
+  // The key pair is made here and its seed never leaves this process and its store.
+  const user = createUser();
+  const seed = new TextDecoder().decode(user.getSeed());
+  const input: RegistrationInput = {
+    servers: options.servers,
+    bootstrapCreds: options.bootstrapCreds,
+    token: options.token,
+    clusterName: options.clusterName,
+    publicKey: user.getPublicKey(),
+    agentVersion: options.agentVersion,
+    kubernetesVersion: options.kubernetesVersion,
+  };
+  options.log(`registering cluster ${options.clusterName}`);
+  const giveUpAt = Date.now() + durations.registrationGiveUpMs;
+  let wait: number = durations.registrationRetryInitialMs;
+  for (;;) {
+    try {
+      // A retry resends the same token and key: if the hub's answer was lost, it answers again.
+      const registration = await registerCluster(input);
+      const credentials: AgentCredentials = {
+        version: 1,
+        clusterId: registration.clusterId,
+        clusterName: registration.clusterName,
+        seed,
+        userJwt: registration.userJwt,
+        hubSigningPublicKey: registration.hubSigningPublicKey,
+        registeredAt: new Date().toISOString(),
+      };
+      await options.store.save(credentials);
+      user.clear();
+      options.log(`registered as cluster ${registration.clusterId}; credentials saved in ${options.store.description}`);
+      return credentials;
+    } catch (err) {
+      if (!(err instanceof AgentError) || !err.retryable || Date.now() + wait > giveUpAt || options.signal.aborted)
+        throw err;
+      options.log(`${err.message}; retrying in ${wait} ms`);
+      await new Promise((r) => setTimeout(r, wait));
+      wait = Math.min(wait * 2, durations.registrationRetryMaxMs);
+    }
+  }
+}

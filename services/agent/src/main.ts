@@ -1,0 +1,63 @@
+import { startTelemetry, type TraceExporterKind } from '@flotilla/telemetry';
+import { runAgent } from './agent';
+import { agentVersion } from './agent-version';
+import { loadAgentConfig } from './agent.config';
+import type { CredentialsStore } from './credentials/agent-credentials';
+import { FileCredentialsStore } from './credentials/file-credentials-store';
+import { KubeSecretCredentialsStore } from './credentials/kube-secret-credentials-store';
+import { AgentError } from './errors';
+
+const log = (line: string) => process.stdout.write(`${new Date().toISOString()} flotilla-agent: ${line}\n`);
+
+async function main(): Promise<number> {
+  const config = loadAgentConfig(process.argv.slice(2));
+  const telemetry = startTelemetry({
+    serviceName: 'flotilla-agent',
+    exporter: config.tracesExporter as TraceExporterKind,
+    ...(config.otlpEndpoint ? { otlpEndpoint: config.otlpEndpoint } : {}),
+  });
+  const abort = new AbortController();
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => abort.abort());
+  try {
+    let store: CredentialsStore;
+    let kubernetesVersion = 'unknown';
+    if (config.credentialsFile) {
+      store = new FileCredentialsStore(config.credentialsFile);
+    } else {
+      const k8s = await import('@kubernetes/client-node');
+      const kc = new k8s.KubeConfig();
+      if (config.inCluster) kc.loadFromCluster();
+      else kc.loadFromFile(config.kubeconfig!);
+      store = new KubeSecretCredentialsStore(kc.makeApiClient(k8s.CoreV1Api), config.namespace, config.secretName);
+      try {
+        kubernetesVersion = (await kc.makeApiClient(k8s.VersionApi).getCode()).gitVersion;
+      } catch (err) {
+        log(`cannot read the Kubernetes version (${(err as Error).message}); reporting "unknown"`);
+      }
+    }
+    await runAgent({
+      servers: config.natsUrl,
+      store,
+      ...(config.token ? { token: config.token } : {}),
+      ...(config.clusterName ? { clusterName: config.clusterName } : {}),
+      ...(config.bootstrapCreds ? { bootstrapCreds: config.bootstrapCreds } : {}),
+      agentVersion,
+      kubernetesVersion,
+      heartbeatIntervalMs: config.heartbeatIntervalMs,
+      signal: abort.signal,
+      log,
+    });
+    log('stopped');
+    return 0;
+  } finally {
+    await telemetry.shutdown();
+  }
+}
+
+main().then(
+  (code) => process.exit(code),
+  (err: unknown) => {
+    process.stderr.write(`flotilla-agent: ${err instanceof Error ? err.message : String(err)}\n`);
+    process.exit(err instanceof AgentError ? err.exitCode : 1);
+  },
+);

@@ -1,0 +1,189 @@
+import { Inject, Logger } from '@nestjs/common';
+import { CommandHandler, type ICommandHandler } from '@nestjs/cqrs';
+import type { EventStore, NewEvent } from '@flotilla/event-store';
+import {
+  clusterDecider,
+  clusterNameDecider,
+  clusterNameStreamId,
+  clusterStreamId,
+  ConflictError,
+  isUserPublicKey,
+  parseSecretToken,
+  registrationRefusalsStreamId,
+  registrationTokenDecider,
+  registrationTokenPrefix,
+  registrationTokenStreamId,
+  ValidationError,
+  type RegistrationRefused,
+  type RegistrationRefusalReason,
+  type RegistrationTokenState,
+} from '@flotilla/domain';
+import { loadAggregate } from '../../common/aggregate';
+import { CLOCK, ID_GENERATOR, type Clock, type IdGenerator } from '../../common/clock';
+import { EVENT_STORE } from '../../event-store.provider';
+import { RegisterClusterCommand, type RegisterClusterResult } from './register-cluster.command';
+import { RegistrationRefusedError } from './registration-refused.error';
+
+/** Another registration raced ours on the token or the name: decide again, a bounded number of times. */
+const maxAttempts = 3;
+/** Lengths beyond which a refusal records a truncated value (the request is hostile or broken). */
+const recordedFieldMaxLength = 128;
+
+@CommandHandler(RegisterClusterCommand)
+export class RegisterClusterHandler implements ICommandHandler<RegisterClusterCommand, RegisterClusterResult> {
+  private readonly logger = new Logger('RegisterCluster');
+
+  constructor(
+    @Inject(EVENT_STORE) private readonly store: EventStore,
+    @Inject(CLOCK) private readonly clock: Clock,
+    @Inject(ID_GENERATOR) private readonly ids: IdGenerator,
+  ) {}
+
+  async execute(command: RegisterClusterCommand): Promise<RegisterClusterResult> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await this.attempt(command);
+      } catch (err) {
+        if (err instanceof Error && err.name === 'WrongExpectedVersionError' && attempt < maxAttempts) continue;
+        throw err;
+      }
+    }
+  }
+
+  private async attempt(command: RegisterClusterCommand): Promise<RegisterClusterResult> {
+    const now = this.clock.now();
+    const parts =
+      typeof command.token === 'string' ? parseSecretToken(registrationTokenPrefix, command.token) : undefined;
+    if (!parts) return this.refuse(registrationRefusalsStreamId, 'malformed', command, now, undefined, 'token');
+
+    const tokenStream = registrationTokenStreamId(parts.tokenId);
+    const token = await loadAggregate(this.store, tokenStream, registrationTokenDecider);
+    if (token.state.status === 'none')
+      return this.refuse(registrationRefusalsStreamId, 'unknown', command, now, parts.tokenId);
+
+    const clusterId = this.ids.clusterId();
+    const decided = registrationTokenDecider.decide(
+      {
+        type: 'UseRegistrationToken',
+        data: {
+          secret: parts.secret,
+          clusterId,
+          clusterName: safe(command.name),
+          publicKey: safe(command.publicKey),
+          now,
+        },
+      },
+      token.state,
+    );
+    const first = decided[0]!;
+    if (first.type === 'RegistrationRefused') {
+      if (first.data.reason === 'used') {
+        const replay = await this.replayOfOwnRegistration(token.state, command);
+        if (replay) return replay;
+      }
+      return this.refuse(tokenStream, first.data.reason, command, now, parts.tokenId);
+    }
+
+    let registered;
+    try {
+      registered = clusterDecider.decide(
+        {
+          type: 'RegisterCluster',
+          data: {
+            clusterId,
+            name: command.name,
+            labels: token.state.labels,
+            publicKey: command.publicKey,
+            agentVersion: command.agentVersion,
+            kubernetesVersion: command.kubernetesVersion,
+            tokenId: parts.tokenId,
+            now,
+          },
+        },
+        clusterDecider.initialState(),
+      );
+    } catch (err) {
+      // A bad name or key does not burn the token: the operator can fix the flag and retry.
+      if (err instanceof ValidationError)
+        return this.refuse(tokenStream, 'malformed', command, now, parts.tokenId, err.field, err);
+      throw err;
+    }
+
+    const nameStream = clusterNameStreamId(command.name);
+    const name = await loadAggregate(this.store, nameStream, clusterNameDecider);
+    let claimed;
+    try {
+      claimed = clusterNameDecider.decide(
+        { type: 'ClaimClusterName', data: { name: command.name, clusterId } },
+        name.state,
+      );
+    } catch (err) {
+      if (err instanceof ConflictError)
+        return this.refuse(tokenStream, 'name-taken', command, now, parts.tokenId, command.name, err);
+      throw err;
+    }
+
+    // All three land or none: a used token always has its cluster, a cluster always its name.
+    await this.store.appendMany(
+      [
+        { streamId: tokenStream, events: decided as NewEvent[], expectedVersion: token.version },
+        { streamId: clusterStreamId(clusterId), events: registered as NewEvent[], expectedVersion: 0 },
+        { streamId: nameStream, events: claimed as NewEvent[], expectedVersion: name.version },
+      ],
+      { metadata: { actor: `agent:${clusterId}` } },
+    );
+    this.logger.log(`cluster ${command.name} registered as ${clusterId} with token ${parts.tokenId}`);
+    return { clusterId, name: command.name, labels: { ...token.state.labels } };
+  }
+
+  /**
+   * An agent whose reply was lost retries with the same token and key: answer again rather
+   * than strand it. Only the key the token was used for gets this, and it is useless
+   * without the private key that never left the agent.
+   */
+  private async replayOfOwnRegistration(
+    token: RegistrationTokenState,
+    command: RegisterClusterCommand,
+  ): Promise<RegisterClusterResult | undefined> {
+    if (!token.usedBy) return undefined;
+    const cluster = await loadAggregate(this.store, clusterStreamId(token.usedBy), clusterDecider);
+    const s = cluster.state;
+    if (s.status !== 'registered' || s.publicKey !== command.publicKey || s.name !== command.name) return undefined;
+    return { clusterId: s.clusterId!, name: s.name, labels: { ...s.labels } };
+  }
+
+  private async refuse(
+    streamId: string,
+    reason: RegistrationRefusalReason,
+    command: RegisterClusterCommand,
+    now: Date,
+    tokenId?: string,
+    detail?: string,
+    cause?: unknown,
+  ): Promise<never> {
+    const event: RegistrationRefused = {
+      type: 'RegistrationRefused',
+      data: {
+        ...(tokenId ? { tokenId } : {}),
+        reason,
+        clusterName: safe(command.name),
+        publicKey: isUserPublicKey(command.publicKey) ? command.publicKey : safe(command.publicKey),
+        at: now.toISOString(),
+      },
+    };
+    // 'any': a refusal changes no decision, so it must not fail on a concurrent write.
+    await this.store.append(streamId, [event as NewEvent], {
+      expectedVersion: 'any',
+      metadata: { actor: 'agent:unregistered' },
+    });
+    this.logger.warn(
+      `registration of "${safe(command.name)}" refused: ${reason}${tokenId ? ` (token ${tokenId})` : ''}`,
+    );
+    throw new RegistrationRefusedError(reason, detail, { cause });
+  }
+}
+
+/** What a refusal records of caller-supplied text: bounded, and never the token. */
+function safe(value: unknown): string {
+  return typeof value === 'string' ? value.slice(0, recordedFieldMaxLength) : '';
+}

@@ -1,0 +1,58 @@
+import { DataSource } from 'typeorm';
+import { createPostgresEventStore, eventStoreMigrations, type PostgresEventStore } from '@flotilla/event-store';
+import { CreateHubReadModels1764147600000 } from './create-hub-read-models.migration';
+
+/** The hub's migrations after the event store's: the read models reference nothing in the log table, but order is fixed for reproducibility. */
+export const hubMigrations = [...eventStoreMigrations, CreateHubReadModels1764147600000];
+
+export class DatabaseUnavailableError extends Error {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'DatabaseUnavailableError';
+  }
+}
+
+export interface HubDatabase {
+  dataSource: DataSource;
+  eventStore: PostgresEventStore;
+  close(): Promise<void>;
+}
+
+/** Connects, migrates the event store and the read models, and opens the event store on the same pool. */
+export async function openHubDatabase(options: {
+  url: string;
+  poolSize: number;
+  connectTimeoutMs: number;
+}): Promise<HubDatabase> {
+  const dataSource = new DataSource({
+    type: 'postgres',
+    url: options.url,
+    migrations: hubMigrations,
+    migrationsTransactionMode: 'each',
+    extra: { max: options.poolSize, connectionTimeoutMillis: options.connectTimeoutMs },
+  });
+  try {
+    await dataSource.initialize();
+  } catch (err) {
+    const where = new URL(options.url);
+    throw new DatabaseUnavailableError(
+      `cannot reach Postgres at ${where.host}${where.pathname} (FLOTILLA_HUB_DATABASE_URL): ${(err as Error).message}`,
+      { cause: err },
+    );
+  }
+  try {
+    await dataSource.runMigrations({ transaction: 'each' });
+    const eventStore = await createPostgresEventStore({ dataSource, migrate: false });
+    return {
+      dataSource,
+      eventStore,
+      async close() {
+        await eventStore.close();
+        if (dataSource.isInitialized) await dataSource.destroy();
+      },
+    };
+  } catch (err) {
+    await dataSource.destroy();
+    throw err;
+  }
+}

@@ -1,0 +1,28 @@
+/**
+ * Every interval and timeout of the hub's own code, in one place (the NATS side keeps its
+ * own in nats/durations.ts). Milliseconds.
+ */
+export const durations = {
+  /** How long a registration token stays usable when the request names no ttl. */
+  registrationTokenTtlDefaultMs: 60 * 60 * 1000,
+  /** /readyz gives up on a dependency after this long and reports it unready. */
+  readinessCheckTimeoutMs: 2_000,
+  /** A controller waits at most this long for the read models to include its own write. */
+  readYourWritesTimeoutMs: 5_000,
+  /** Graceful shutdown: HTTP, projections and connections get this long before exit. */
+  shutdownTimeoutMs: 10_000,
+  /** Postgres connection attempts at start-up give up after this long. */
+  databaseConnectTimeoutMs: 10_000,
+  /** The git poller looks for due sources this often (each source keeps its own poll interval). */
+  sourceSchedulerTickMs: 1_000,
+  /** Polls of one source spread by up to this fraction of its interval, so replicas and sources do not align. */
+  sourcePollJitterRatio: 0.1,
+  /** A git command that prints nothing for this long is killed and the fetch counts as failed. */
+  gitCommandIdleTimeoutMs: 120_000,
+  /** A webhook-triggered fetch waits this long for another replica's fetch of the same source to finish. */
+  sourceLeaseWaitMs: 30_000,
+  /** Retry step while waiting for a source's lease. */
+  sourceLeaseRetryMs: 250,
+  /** Rejected webhooks of one source recorded per window (more are only logged): the log is not a spam sink. */
+  webhookRejectionWindowMs: 60_000,
+} as const;

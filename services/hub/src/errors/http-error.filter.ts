@@ -1,0 +1,77 @@
+import { Catch, HttpException, Logger, type ArgumentsHost, type ExceptionFilter } from '@nestjs/common';
+import { FlotillaError, ValidationError, type ErrorCategory } from '@flotilla/domain';
+
+/**
+ * The single place where errors become HTTP responses. Domain and application errors carry
+ * a category; the event store's named errors are recognised by name (their classes live in
+ * an adapter package the domain must not depend on). Anything else is a 500 whose detail
+ * goes to the log, never to the client.
+ */
+const statusByCategory: Record<ErrorCategory, number> = {
+  validation: 400,
+  unauthorized: 401,
+  forbidden: 403,
+  'not-found': 404,
+  conflict: 409,
+  unavailable: 503,
+  internal: 500,
+};
+
+export interface ErrorBody {
+  statusCode: number;
+  error: string;
+  code: string;
+  message: string;
+  field?: string;
+}
+
+export function toErrorBody(err: unknown): ErrorBody {
+  if (err instanceof FlotillaError) {
+    return {
+      statusCode: statusByCategory[err.category],
+      error: err.category,
+      code: err.code,
+      message: err.message,
+      ...(err instanceof ValidationError && err.field ? { field: err.field } : {}),
+    };
+  }
+  if (err instanceof Error && err.name === 'WrongExpectedVersionError') {
+    return {
+      statusCode: 409,
+      error: 'conflict',
+      code: 'concurrent-change',
+      message: `the resource was changed concurrently, retry: ${err.message}`,
+    };
+  }
+  if (err instanceof Error && err.name === 'DuplicateEventIdError') {
+    return { statusCode: 409, error: 'conflict', code: 'duplicate', message: err.message };
+  }
+  if (err instanceof Error && err.name === 'InvalidEventError') {
+    return { statusCode: 400, error: 'validation', code: 'invalid-event', message: err.message };
+  }
+  if (err instanceof HttpException) {
+    const status = err.getStatus();
+    const response = err.getResponse();
+    const message =
+      typeof response === 'string' ? response : ((response as { message?: unknown }).message ?? err.message);
+    return {
+      statusCode: status,
+      error: status === 404 ? 'not-found' : status < 500 ? 'request' : 'internal',
+      code: status === 404 ? 'not-found' : `http-${status}`,
+      message: Array.isArray(message) ? message.join('; ') : String(message),
+    };
+  }
+  return { statusCode: 500, error: 'internal', code: 'internal', message: 'internal error' };
+}
+
+@Catch()
+export class HttpErrorFilter implements ExceptionFilter {
+  private readonly logger = new Logger('HttpErrorFilter');
+
+  catch(err: unknown, host: ArgumentsHost): void {
+    const body = toErrorBody(err);
+    if (body.statusCode >= 500) this.logger.error(err instanceof Error ? (err.stack ?? err.message) : String(err));
+    const response = host.switchToHttp().getResponse<{ status(code: number): { json(body: unknown): void } }>();
+    response.status(body.statusCode).json(body);
+  }
+}

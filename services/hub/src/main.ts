@@ -1,0 +1,120 @@
+import 'reflect-metadata';
+import { Logger, type INestApplication } from '@nestjs/common';
+import {
+  apiTokenDecider,
+  apiTokenPrefix,
+  apiTokenStreamId,
+  formatSecretToken,
+  hashSecret,
+  validateDnsLabel,
+  type ApiRole,
+} from '@flotilla/domain';
+import type { NewEvent } from '@flotilla/event-store';
+import { randomIds, systemClock } from './common/clock';
+import { loadHubConfig, type HubConfig } from './config/hub.config';
+import { openHubDatabase, type HubDatabase } from './database/hub-data-source';
+import { durations } from './durations';
+import { createHubApp } from './hub.app';
+import { LivenessModule, loadNatsConfig, NATS_CONNECTION, NatsModule, RegistrationModule } from './nats';
+
+/**
+ * The hub's entry point.
+ *   npm run hub                                  serve: migrate, catch up read models, HTTP, NATS
+ *   npm run hub -- create-admin-token [--name N] print a new admin API token once
+ */
+const logger = new Logger('Hub');
+
+async function serve(config: HubConfig): Promise<void> {
+  // Both configs are validated before anything connects, so a bad variable fails fast.
+  const natsConfig = loadNatsConfig();
+  const database = await openHubDatabase({
+    url: config.FLOTILLA_HUB_DATABASE_URL,
+    poolSize: config.FLOTILLA_HUB_DATABASE_POOL_SIZE,
+    connectTimeoutMs: durations.databaseConnectTimeoutMs,
+  });
+  let app: INestApplication | undefined;
+  try {
+    app = await createHubApp({
+      config,
+      dataSource: database.dataSource,
+      eventStore: database.eventStore,
+      natsModules: [NatsModule.forConfig(natsConfig), RegistrationModule, LivenessModule],
+      natsConnectionToken: NATS_CONNECTION,
+    });
+    await app.listen(config.FLOTILLA_HUB_HTTP_PORT, config.FLOTILLA_HUB_HTTP_HOST);
+  } catch (err) {
+    await app?.close().catch(() => undefined);
+    await database.close().catch(() => undefined);
+    throw err;
+  }
+  logger.log(`hub listening on http://${config.FLOTILLA_HUB_HTTP_HOST}:${config.FLOTILLA_HUB_HTTP_PORT}`);
+  onShutdown(app, database);
+}
+
+function onShutdown(app: INestApplication, database: HubDatabase): void {
+  let stopping = false;
+  const stop = (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    logger.log(`${signal}: shutting down`);
+    const timer = setTimeout(() => {
+      logger.error(`shutdown did not finish within ${durations.shutdownTimeoutMs} ms, exiting`);
+      process.exit(1);
+    }, durations.shutdownTimeoutMs);
+    timer.unref();
+    void (async () => {
+      try {
+        await app.close();
+        await database.close();
+        process.exit(0);
+      } catch (err) {
+        logger.error(`shutdown failed: ${(err as Error).message}`);
+        process.exit(1);
+      }
+    })();
+  };
+  process.once('SIGINT', () => stop('SIGINT'));
+  process.once('SIGTERM', () => stop('SIGTERM'));
+}
+
+/** The first admin token without an existing one: appended as ApiTokenCreated, printed once, never stored in clear. */
+async function createAdminToken(config: HubConfig, args: string[]): Promise<void> {
+  const nameIndex = args.indexOf('--name');
+  const name = validateDnsLabel(nameIndex >= 0 ? args[nameIndex + 1] : 'bootstrap-admin', '--name');
+  const role: ApiRole = 'admin';
+  const database = await openHubDatabase({
+    url: config.FLOTILLA_HUB_DATABASE_URL,
+    poolSize: 1,
+    connectTimeoutMs: durations.databaseConnectTimeoutMs,
+  });
+  try {
+    const tokenId = randomIds.tokenId();
+    const secret = randomIds.secret();
+    const events = apiTokenDecider.decide(
+      { type: 'CreateApiToken', data: { tokenId, name, role, secretHash: hashSecret(secret), now: systemClock.now() } },
+      apiTokenDecider.initialState(),
+    );
+    await database.eventStore.append(apiTokenStreamId(tokenId), events as NewEvent[], {
+      expectedVersion: 0,
+      metadata: { actor: 'system:create-admin-token' },
+    });
+    process.stdout.write(`${formatSecretToken(apiTokenPrefix, { tokenId, secret })}\n`);
+    process.stderr.write(`admin API token "${name}" (${tokenId}) created; it is shown only this once.\n`);
+  } finally {
+    await database.close();
+  }
+}
+
+async function main(args: string[]): Promise<void> {
+  const config = loadHubConfig();
+  const [command, ...rest] = args;
+  if (command === undefined || command === 'serve') return serve(config);
+  if (command === 'create-admin-token') return createAdminToken(config, rest);
+  throw new Error(`unknown command "${command}" (serve, create-admin-token)`);
+}
+
+main(process.argv.slice(2)).catch((err: unknown) => {
+  // The message names the bad variable or unreachable server; config errors never carry values.
+  logger.error((err as Error).message ?? String(err));
+  process.exit(1);
+});

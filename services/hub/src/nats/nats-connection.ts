@@ -1,0 +1,59 @@
+import { Logger } from '@nestjs/common';
+import { connect, credsAuthenticator, type NatsConnection } from '@nats-io/transport-node';
+import { natsDurations } from './durations';
+
+/** DI token of the hub's own NATS connection (a user of the application account). */
+export const NATS_CONNECTION = 'NATS_CONNECTION';
+
+export class NatsUnavailableError extends Error {
+  override readonly name = 'NatsUnavailableError';
+}
+
+/**
+ * Connects once at start-up (failing start-up with the reason when NATS is not there) and
+ * then reconnects forever: a NATS outage must not take the hub's API down.
+ */
+export async function connectNats(options: {
+  servers: string[];
+  creds: string;
+  name: string;
+}): Promise<NatsConnection> {
+  const logger = new Logger('Nats');
+  let nc: NatsConnection;
+  try {
+    nc = await connect({
+      servers: options.servers,
+      name: options.name,
+      authenticator: credsAuthenticator(new TextEncoder().encode(options.creds)),
+      timeout: natsDurations.connectTimeoutMs,
+      maxReconnectAttempts: -1,
+      reconnectTimeWait: natsDurations.reconnectWaitMs,
+    });
+  } catch (err) {
+    throw new NatsUnavailableError(
+      `cannot connect to NATS at ${options.servers.join(', ')} as ${options.name}: ${(err as Error).message}`,
+      { cause: err },
+    );
+  }
+  void (async () => {
+    for await (const status of nc.status()) {
+      if (status.type === 'disconnect') logger.warn(`${options.name}: disconnected from NATS`);
+      else if (status.type === 'reconnect') logger.log(`${options.name}: reconnected to NATS`);
+      else if (status.type === 'error') logger.error(`${options.name}: NATS error: ${String(status.error)}`);
+    }
+  })();
+  return nc;
+}
+
+/** Drains (finishes in-flight handlers) but never blocks shutdown for longer than the budget. */
+export async function closeNats(nc: NatsConnection): Promise<void> {
+  if (nc.isClosed()) return;
+  let timer: NodeJS.Timeout | undefined;
+  await Promise.race([
+    nc.drain().catch(() => nc.close()),
+    new Promise<void>((resolve) => {
+      timer = setTimeout(() => void nc.close().finally(resolve), natsDurations.drainTimeoutMs);
+    }),
+  ]);
+  clearTimeout(timer);
+}

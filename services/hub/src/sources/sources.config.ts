@@ -1,0 +1,52 @@
+import path from 'node:path';
+import { z } from 'zod';
+
+/**
+ * The sources capability's settings (FLOTILLA_HUB_GIT_*), validated at start-up like the
+ * hub's own config. Secrets are never values here: only the directory they are mounted in.
+ */
+export const sourcesConfigSchema = z.object({
+  /** Bare mirrors, one per source; per replica (never shared between replicas). */
+  FLOTILLA_HUB_GIT_DATA_DIR: z.string().min(1).default('.flotilla/git'),
+  /**
+   * Directory of secret files named by `credentialsRef` / `webhookSecretRef` (e.g. a mounted
+   * Kubernetes Secret). An https credential file holds `username:token` (or a bare token);
+   * an ssh one holds a private key (mode 0600), with an optional `<ref>.known_hosts` beside it.
+   */
+  FLOTILLA_HUB_GIT_CREDENTIALS_DIR: z.string().min(1).optional(),
+  /** `false` on replicas that must not poll (they still serve webhooks and the API). */
+  FLOTILLA_HUB_GIT_POLLING: z.enum(['true', 'false']).default('true'),
+});
+
+export interface SourcesConfig {
+  dataDir: string;
+  credentialsDir: string | undefined;
+  polling: boolean;
+}
+
+export class SourcesConfigError extends Error {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'SourcesConfigError';
+  }
+}
+
+export function loadSourcesConfig(env: NodeJS.ProcessEnv = process.env): SourcesConfig {
+  const picked = Object.fromEntries(
+    Object.entries(env).filter(([key, value]) => key.startsWith('FLOTILLA_HUB_GIT_') && value !== ''),
+  );
+  const result = sourcesConfigSchema.safeParse(picked);
+  if (!result.success) {
+    const problems = result.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`);
+    throw new SourcesConfigError(`invalid git sources configuration: ${problems.join('; ')}`, { cause: result.error });
+  }
+  return {
+    dataDir: path.resolve(result.data.FLOTILLA_HUB_GIT_DATA_DIR),
+    credentialsDir: result.data.FLOTILLA_HUB_GIT_CREDENTIALS_DIR
+      ? path.resolve(result.data.FLOTILLA_HUB_GIT_CREDENTIALS_DIR)
+      : undefined,
+    polling: result.data.FLOTILLA_HUB_GIT_POLLING === 'true',
+  };
+}
+
+export const SOURCES_CONFIG = 'SOURCES_CONFIG';
