@@ -1,5 +1,7 @@
 // Runs a TypeScript entry point from source: `node tools/run-ts.js FILE.ts [args...]`.
-const { spawnSync } = require('node:child_process');
+// The child gets the swc register hook and the flotilla-source condition; signals are passed
+// on so that Ctrl-C and SIGTERM reach the program's own shutdown handlers.
+const { spawn } = require('node:child_process');
 const path = require('node:path');
 
 const [file, ...args] = process.argv.slice(2);
@@ -7,9 +9,12 @@ if (!file) {
   console.error('usage: node tools/run-ts.js FILE.ts [args...]');
   process.exit(2);
 }
-const result = spawnSync(
+const child = spawn(
   process.execPath,
   ['--conditions=flotilla-source', '-r', path.join(__dirname, 'register.js'), file, ...args],
   { stdio: 'inherit' },
 );
-process.exit(result.status ?? 1);
+for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP']) {
+  process.on(signal, () => child.kill(signal));
+}
+child.on('exit', (code, signal) => process.exit(code ?? (signal ? 128 : 1)));
