@@ -14,6 +14,8 @@ export default tseslint.config(
       '@typescript-eslint/no-explicit-any': 'error',
       'no-console': 'off',
       eqeqeq: ['error', 'always', { null: 'ignore' }],
+      // Walking a tree from `this` is the one aliasing we allow.
+      '@typescript-eslint/no-this-alias': ['error', { allowedNames: ['node'] }],
     },
   },
   {

@@ -3,7 +3,7 @@
 // agent loads (client-node and the reconciler, compiled to plain JS: the swc hook this
 // script runs under would otherwise add its own native module to the figure).
 import { spawn } from 'node:child_process';
-import { mkdirSync, readdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { transformSync } from '@swc/core';
@@ -30,7 +30,7 @@ function compileKube(): string {
   const src = join(ROOT, 'libs/kube/src');
   for (const f of readdirSync(src)) {
     if (!f.endsWith('.ts') || f.endsWith('.spec.ts')) continue;
-    const { code } = transformSync(require('node:fs').readFileSync(join(src, f), 'utf8'), {
+    const { code } = transformSync(readFileSync(join(src, f), 'utf8'), {
       filename: f,
       jsc: { parser: { syntax: 'typescript' }, target: 'es2022' },
       module: { type: 'commonjs' },

@@ -177,9 +177,9 @@ export class VirtualCluster {
     const current = this.present(type, live);
     let patched: unknown;
     switch (contentType) {
-      case 'application/merge-patch+json':
       // Strategic merge patch is treated as a merge patch: the emulator's kinds are patched
       // through apply by the agent; lists are replaced whole rather than merged by key.
+      case 'application/merge-patch+json':
       case 'application/strategic-merge-patch+json':
         if (!isPlainObject(patchBody)) throw badRequest('json: cannot unmarshal into Go value of type map[string]interface {}');
         patched = mergePatch(current, patchBody);
@@ -711,7 +711,7 @@ export class VirtualCluster {
     // As in v1.20, field ownership is computed on the defaulted request before the
     // strategy resets status (or everything but status, for /status): the owners of
     // status fields sent to the main resource are recorded even though they are dropped.
-    let requested: Obj = structuredClone(candidate);
+    const requested: Obj = structuredClone(candidate);
     applyDefaults(type.kind, type.group, requested);
     let next: Obj = structuredClone(requested);
     if (live && opts.subresource === 'status') {

@@ -32,7 +32,7 @@ beforeAll(async () => {
   try {
     server = await startKubeApiServer();
   } catch (err) {
-    throw new Error(`cannot start the real kube-apiserver (build it with \`bash test/kube/build.sh\`, or set FLOTILLA_TEST_KUBECONFIG): ${String(err)}`);
+    throw new Error(`cannot start the real kube-apiserver (build it with \`bash test/kube/build.sh\`, or set FLOTILLA_TEST_KUBECONFIG): ${String(err)}`, { cause: err });
   }
   kc = new KubeConfig();
   kc.loadFromFile(server.kubeconfigPath);
