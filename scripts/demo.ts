@@ -66,12 +66,19 @@ async function stopChild(child: Child): Promise<void> {
   clearTimeout(timer);
 }
 
-async function waitFor<T>(what: string, timeoutMs: number, check: () => Promise<T | undefined>, children: Child[] = []) {
+async function waitFor<T>(
+  what: string,
+  timeoutMs: number,
+  check: () => Promise<T | undefined>,
+  children: Child[] = [],
+) {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     for (const child of children) {
       if (child.process.exitCode !== null)
-        throw new Error(`${child.name} exited with ${child.process.exitCode} while waiting for ${what}:\n${child.output}`);
+        throw new Error(
+          `${child.name} exited with ${child.process.exitCode} while waiting for ${what}:\n${child.output}`,
+        );
     }
     const value = await check().catch(() => undefined);
     if (value !== undefined) return value;
@@ -204,7 +211,8 @@ async function main(): Promise<void> {
       for (const e of events) counts.set(e.type, (counts.get(e.type) ?? 0) + 1);
       step(`the log holds ${events.length} events: ${[...counts].map(([t, n]) => `${t} x${n}`).join(', ')}`);
       const verified = await store.verify();
-      if (!verified.ok) throw new Error(`the hash chain is broken at position ${verified.brokenAt}: ${verified.reason}`);
+      if (!verified.ok)
+        throw new Error(`the hash chain is broken at position ${verified.brokenAt}: ${verified.reason}`);
       step(`audit: the hash chain verifies over ${verified.checked} events`);
     } finally {
       await store.close();

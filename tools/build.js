@@ -13,7 +13,8 @@ function* tsFiles(dir) {
   for (const entry of fs.readdirSync(dir, { withFileTypes: true })) {
     const full = path.join(dir, entry.name);
     if (entry.isDirectory()) yield* tsFiles(full);
-    else if (entry.name.endsWith('.ts') && !entry.name.endsWith('.spec.ts') && !entry.name.endsWith('.d.ts')) yield full;
+    else if (entry.name.endsWith('.ts') && !entry.name.endsWith('.spec.ts') && !entry.name.endsWith('.d.ts'))
+      yield full;
   }
 }
 
@@ -27,7 +28,11 @@ for (const group of ['libs', 'services']) {
     for (const file of tsFiles(src)) {
       const out = path.join(dist, path.relative(src, file)).replace(/\.ts$/, '.js');
       fs.mkdirSync(path.dirname(out), { recursive: true });
-      const { code, map } = transformFileSync(file, { ...swcrc, swcrc: false, sourceFileName: path.relative(path.dirname(out), file) });
+      const { code, map } = transformFileSync(file, {
+        ...swcrc,
+        swcrc: false,
+        sourceFileName: path.relative(path.dirname(out), file),
+      });
       fs.writeFileSync(out, map ? `${code}\n//# sourceMappingURL=${path.basename(out)}.map\n` : code);
       if (map) fs.writeFileSync(`${out}.map`, map);
       count++;

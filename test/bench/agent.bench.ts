@@ -58,7 +58,9 @@ setTimeout(() => {
 
 function idleRss(script: string, kubeconfigPath: string): Promise<number> {
   return new Promise((resolvePromise, reject) => {
-    const child = spawn(process.execPath, ['--expose-gc', script, kubeconfigPath], { stdio: ['ignore', 'pipe', 'inherit'] });
+    const child = spawn(process.execPath, ['--expose-gc', script, kubeconfigPath], {
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
     let out = '';
     child.stdout.on('data', (d) => (out += d));
     child.on('error', reject);
@@ -72,7 +74,12 @@ function idleRss(script: string, kubeconfigPath: string): Promise<number> {
 function bundleObjects(ns: string, round: number): KubeObject[] {
   const objects: KubeObject[] = [];
   for (let i = 0; i < CONFIG_MAPS; i++) {
-    objects.push({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: `cm-${i}`, namespace: ns }, data: { round: String(round), index: String(i) } });
+    objects.push({
+      apiVersion: 'v1',
+      kind: 'ConfigMap',
+      metadata: { name: `cm-${i}`, namespace: ns },
+      data: { round: String(round), index: String(i) },
+    });
   }
   for (let i = 0; i < DEPLOYMENTS; i++) {
     objects.push({
@@ -95,7 +102,9 @@ function bundleObjects(ns: string, round: number): KubeObject[] {
 async function main(): Promise<void> {
   if (process.env.FLOTILLA_BENCH_EMULATOR === '1') {
     // @flotilla/kube-emulator has no server to offer yet; say so rather than pretend.
-    console.log('FLOTILLA_BENCH_EMULATOR=1: @flotilla/kube-emulator is not available yet; using the real kube-apiserver');
+    console.log(
+      'FLOTILLA_BENCH_EMULATOR=1: @flotilla/kube-emulator is not available yet; using the real kube-apiserver',
+    );
   }
   console.log(`starting the real kube-apiserver ${KUBE_VERSION} (etcd + kube-apiserver, no controllers)...`);
   const server = await startKubeApiServer();
@@ -119,9 +128,14 @@ async function main(): Promise<void> {
 
     const timed = async (round: number): Promise<number> => {
       const t0 = performance.now();
-      const res = await reconciler.sync('bench', { digest: `sha256:round-${round}`, objects: bundleObjects(ns, round) }, policy);
+      const res = await reconciler.sync(
+        'bench',
+        { digest: `sha256:round-${round}`, objects: bundleObjects(ns, round) },
+        policy,
+      );
       const ms = performance.now() - t0;
-      if (!res.ok) throw new Error(`round ${round} failed: ${JSON.stringify(res.results.filter((r) => r.action === 'failed'))}`);
+      if (!res.ok)
+        throw new Error(`round ${round} failed: ${JSON.stringify(res.results.filter((r) => r.action === 'failed'))}`);
       return ms;
     };
 
@@ -138,10 +152,16 @@ async function main(): Promise<void> {
     }
     const changedP50 = p50(changed);
     const unchangedP50 = p50(unchanged);
-    console.log(`apply of ${n} changed objects x${ROUNDS}: p50 ${changedP50.toFixed(0)} ms, min ${Math.min(...changed).toFixed(0)} ms, max ${Math.max(...changed).toFixed(0)} ms`);
-    console.log(`baseline, re-apply of ${n} unchanged objects x${unchanged.length}: p50 ${unchangedP50.toFixed(0)} ms (changed/unchanged ratio ${(changedP50 / unchangedP50).toFixed(2)})`);
+    console.log(
+      `apply of ${n} changed objects x${ROUNDS}: p50 ${changedP50.toFixed(0)} ms, min ${Math.min(...changed).toFixed(0)} ms, max ${Math.max(...changed).toFixed(0)} ms`,
+    );
+    console.log(
+      `baseline, re-apply of ${n} unchanged objects x${unchanged.length}: p50 ${unchangedP50.toFixed(0)} ms (changed/unchanged ratio ${(changedP50 / unchangedP50).toFixed(2)})`,
+    );
     await reconciler.remove('bench');
-    console.log(`agent: idle RSS ${(rss / 1024 / 1024).toFixed(0)} MB, apply of ${n} objects p50 ${changedP50.toFixed(0)} ms (real kube-apiserver ${KUBE_VERSION})`);
+    console.log(
+      `agent: idle RSS ${(rss / 1024 / 1024).toFixed(0)} MB, apply of ${n} objects p50 ${changedP50.toFixed(0)} ms (real kube-apiserver ${KUBE_VERSION})`,
+    );
   } finally {
     await server.stop();
   }

@@ -20,7 +20,8 @@ describe('npm start (the demo), with --once', () => {
 
     expect({ code, output }).toMatchObject({ code: 0 });
     expect(output).toMatch(/hub is healthy/);
-    for (const name of ['eu-1', 'eu-2', 'us-1']) expect(output).toMatch(new RegExp(`cluster ${name} \\(c\\w+\\) is connected`));
+    for (const name of ['eu-1', 'eu-2', 'us-1'])
+      expect(output).toMatch(new RegExp(`cluster ${name} \\(c\\w+\\) is connected`));
     expect(output).toMatch(/cluster group prod: .* -> members: eu-1, us-1/);
     expect(output).toMatch(/cluster group eu: .* -> members: eu-1, eu-2/);
     expect(output).toMatch(/ClusterRegistered x3/);

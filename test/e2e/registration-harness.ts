@@ -206,7 +206,10 @@ export async function startFleet(
       // The hub hands out the bootstrap creds with the token: the same user (seed) as the one
       // the agents of this fleet are started with (the JWT differs by its issue time).
       const seedOf = (creds: string) => /SU[A-Z2-7]{56}/.exec(creds)?.[0];
-      if (!seedOf(created.bootstrapCreds ?? '') || seedOf(created.bootstrapCreds) !== seedOf(readFileSync(bootstrapCredsFile, 'utf8')))
+      if (
+        !seedOf(created.bootstrapCreds ?? '') ||
+        seedOf(created.bootstrapCreds) !== seedOf(readFileSync(bootstrapCredsFile, 'utf8'))
+      )
         throw new Error('the registration token response did not carry the bootstrap creds of this hub');
       return created.token as string;
     },

@@ -114,7 +114,8 @@ export class ClusterStore {
 
   /** Removes every object of a resource (a CRD was deleted), with DELETED events. */
   removeAll(key: string): void {
-    for (const o of this.list(key)) this.remove(key, o.metadata.namespace as string | undefined, o.metadata.name as string);
+    for (const o of this.list(key))
+      this.remove(key, o.metadata.namespace as string | undefined, o.metadata.name as string);
     this.buckets.delete(key);
   }
 

@@ -41,7 +41,10 @@ afterAll(async () => {
 
 async function runOn(kc: KubeConfig, scenario: Scenario): Promise<unknown> {
   const core = kc.makeApiClient(CoreV1Api);
-  const ns = uniqueName('conf').toLowerCase().replace(/[^a-z0-9-]/g, '-').slice(0, 40);
+  const ns = uniqueName('conf')
+    .toLowerCase()
+    .replace(/[^a-z0-9-]/g, '-')
+    .slice(0, 40);
   await core.createNamespace({ body: { metadata: { name: ns } } });
   try {
     const outcome = await scenario.run(kc, ns);
@@ -59,7 +62,10 @@ async function both(scenario: Scenario): Promise<{ real: unknown; emulator: unkn
   if (cached) return cached;
   const result = { real: await runOn(realKc, scenario), emulator: await runOn(emuKc, scenario) };
   if (process.env.FLOTILLA_CONFORMANCE_DUMP) {
-    writeFileSync(join(process.env.FLOTILLA_CONFORMANCE_DUMP, `${scenario.name.replace(/[^a-z0-9]+/gi, '-')}.json`), JSON.stringify(result, null, 2));
+    writeFileSync(
+      join(process.env.FLOTILLA_CONFORMANCE_DUMP, `${scenario.name.replace(/[^a-z0-9]+/gi, '-')}.json`),
+      JSON.stringify(result, null, 2),
+    );
   }
   outcomes.set(scenario.name, result);
   return result;
@@ -88,7 +94,11 @@ describe('explicit outcomes (on both servers)', () => {
   it('conflicts between appliers unless forced, and re-applying is a no-op', async () => {
     const scenario = ALL_SCENARIOS.find((s) => s.name === 'server-side apply with two field managers')!;
     for (const outcome of Object.values(await both(scenario))) {
-      const o = outcome as { conflict: { error: { httpCode: number; details: { causes: { field: string }[] } } }; reapplyIsNoop: boolean; forced: { data: Record<string, string> } };
+      const o = outcome as {
+        conflict: { error: { httpCode: number; details: { causes: { field: string }[] } } };
+        reapplyIsNoop: boolean;
+        forced: { data: Record<string, string> };
+      };
       expect(o.conflict.error.httpCode).toBe(409);
       expect(o.conflict.error.details.causes.map((c) => c.field)).toEqual(['.data.a']);
       expect(o.forced.data.a).toBe('forced');
@@ -106,7 +116,11 @@ describe('explicit outcomes (on both servers)', () => {
   it('leaves nothing behind on dry run', async () => {
     const scenario = ALL_SCENARIOS.find((s) => s.name === 'dry run leaves nothing behind')!;
     for (const outcome of Object.values(await both(scenario))) {
-      const o = outcome as { afterCreate: { error: { httpCode: number } }; afterApply: { error: { httpCode: number } }; afterUpdateAndDelete: Record<string, string> };
+      const o = outcome as {
+        afterCreate: { error: { httpCode: number } };
+        afterApply: { error: { httpCode: number } };
+        afterUpdateAndDelete: Record<string, string>;
+      };
       expect(o.afterCreate.error.httpCode).toBe(404);
       expect(o.afterApply.error.httpCode).toBe(404);
       expect(o.afterUpdateAndDelete).toEqual({ a: '1' });

@@ -13,7 +13,16 @@ export const FAIL_ANNOTATION = 'emulator.flotilla.dev/fail';
 
 type Obj = Record<string, unknown>;
 
-const CONTROLLED = new Set(['apps/deployments', 'apps/statefulsets', 'apps/daemonsets', 'apps/replicasets', 'batch/jobs', '/persistentvolumeclaims', '/services', '/namespaces']);
+const CONTROLLED = new Set([
+  'apps/deployments',
+  'apps/statefulsets',
+  'apps/daemonsets',
+  'apps/replicasets',
+  'batch/jobs',
+  '/persistentvolumeclaims',
+  '/services',
+  '/namespaces',
+]);
 
 export class SimulatedControllers {
   private readonly timers = new Map<string, NodeJS.Timeout>();
@@ -43,7 +52,8 @@ export class SimulatedControllers {
     if (this.timers.has(id)) return;
     const timer = setTimeout(() => {
       this.timers.delete(id);
-      if (!this.stopped) this.reconcile(e.key, e.object.metadata.namespace as string | undefined, e.object.metadata.name as string);
+      if (!this.stopped)
+        this.reconcile(e.key, e.object.metadata.namespace as string | undefined, e.object.metadata.name as string);
     }, this.delayMs);
     timer.unref();
     this.timers.set(id, timer);
@@ -60,7 +70,8 @@ export class SimulatedControllers {
       return;
     }
     const status = this.desiredStatus(type, live);
-    if (status && !deepEqual(stripTimes((live as Obj).status), stripTimes(status))) this.cluster.writeStatus(type, namespace, name, status);
+    if (status && !deepEqual(stripTimes((live as Obj).status), stripTimes(status)))
+      this.cluster.writeStatus(type, namespace, name, status);
   }
 
   private desiredStatus(type: ResourceType, o: KubeObject): Obj | undefined {
@@ -84,19 +95,42 @@ export class SimulatedControllers {
         if (failing && replicas > 0) status.unavailableReplicas = replicas;
         status.conditions = failing
           ? [
-              condition('Available', 'False', 'MinimumReplicasUnavailable', 'Deployment does not have minimum availability.'),
-              condition('Progressing', 'False', 'ProgressDeadlineExceeded', `ReplicaSet "${String(o.metadata.name)}" has timed out progressing.`),
+              condition(
+                'Available',
+                'False',
+                'MinimumReplicasUnavailable',
+                'Deployment does not have minimum availability.',
+              ),
+              condition(
+                'Progressing',
+                'False',
+                'ProgressDeadlineExceeded',
+                `ReplicaSet "${String(o.metadata.name)}" has timed out progressing.`,
+              ),
             ]
           : [
               condition('Available', 'True', 'MinimumReplicasAvailable', 'Deployment has minimum availability.'),
-              condition('Progressing', 'True', 'NewReplicaSetAvailable', `ReplicaSet "${String(o.metadata.name)}" has successfully progressed.`),
+              condition(
+                'Progressing',
+                'True',
+                'NewReplicaSetAvailable',
+                `ReplicaSet "${String(o.metadata.name)}" has successfully progressed.`,
+              ),
             ];
         return status;
       }
       case 'apps/statefulsets': {
         const ready = failing ? 0 : replicas;
         const revision = `${String(o.metadata.name)}-${String(generation)}`;
-        const status: Obj = { observedGeneration: generation, replicas, currentReplicas: replicas, updatedReplicas: replicas, currentRevision: revision, updateRevision: revision, collisionCount: 0 };
+        const status: Obj = {
+          observedGeneration: generation,
+          replicas,
+          currentReplicas: replicas,
+          updatedReplicas: replicas,
+          currentRevision: revision,
+          updateRevision: revision,
+          collisionCount: 0,
+        };
         if (ready > 0) status.readyReplicas = ready;
         return status;
       }
@@ -115,7 +149,13 @@ export class SimulatedControllers {
       }
       case 'apps/replicasets': {
         const ready = failing ? 0 : replicas;
-        return { replicas, fullyLabeledReplicas: replicas, readyReplicas: ready, availableReplicas: ready, observedGeneration: generation };
+        return {
+          replicas,
+          fullyLabeledReplicas: replicas,
+          readyReplicas: ready,
+          availableReplicas: ready,
+          observedGeneration: generation,
+        };
       }
       case 'batch/jobs': {
         if (current.completionTime || (current.failed && failing)) return undefined;
@@ -125,7 +165,16 @@ export class SimulatedControllers {
           return {
             startTime,
             failed: 1,
-            conditions: [{ type: 'Failed', status: 'True', lastProbeTime: time, lastTransitionTime: time, reason: 'BackoffLimitExceeded', message: 'Job has reached the specified backoff limit' }],
+            conditions: [
+              {
+                type: 'Failed',
+                status: 'True',
+                lastProbeTime: time,
+                lastTransitionTime: time,
+                reason: 'BackoffLimitExceeded',
+                message: 'Job has reached the specified backoff limit',
+              },
+            ],
           };
         }
         return {
@@ -157,7 +206,14 @@ function stripTimes(v: unknown): unknown {
   if (v && typeof v === 'object') {
     const out: Obj = {};
     for (const [k, x] of Object.entries(v as Obj)) {
-      if (k === 'lastUpdateTime' || k === 'lastTransitionTime' || k === 'lastProbeTime' || k === 'startTime' || k === 'completionTime') continue;
+      if (
+        k === 'lastUpdateTime' ||
+        k === 'lastTransitionTime' ||
+        k === 'lastProbeTime' ||
+        k === 'startTime' ||
+        k === 'completionTime'
+      )
+        continue;
       out[k] = stripTimes(x);
     }
     return out;

@@ -27,7 +27,8 @@ async function eventually<T>(read: () => Promise<T>, ok: (v: T) => boolean, time
   for (;;) {
     const v = await read();
     if (ok(v)) return v;
-    if (Date.now() > deadline) throw new Error(`condition not met in ${timeoutMs} ms; last value: ${JSON.stringify(v)}`);
+    if (Date.now() > deadline)
+      throw new Error(`condition not met in ${timeoutMs} ms; last value: ${JSON.stringify(v)}`);
     await new Promise((r) => setTimeout(r, 50));
   }
 }
@@ -46,10 +47,14 @@ describe('virtual clusters', () => {
     const alpha = kcFor('alpha').makeApiClient(CoreV1Api);
     const beta = kcFor('beta').makeApiClient(CoreV1Api);
     await alpha.createNamespacedConfigMap({ namespace: 'default', body: { metadata: { name: 'only-in-alpha' } } });
-    await expect(beta.readNamespacedConfigMap({ name: 'only-in-alpha', namespace: 'default' })).rejects.toMatchObject({ code: 404 });
+    await expect(beta.readNamespacedConfigMap({ name: 'only-in-alpha', namespace: 'default' })).rejects.toMatchObject({
+      code: 404,
+    });
     expect(emulator.cluster('alpha').url).toBe(`${emulator.url}/clusters/alpha`);
     const added = emulator.addCluster('gamma');
-    expect((await kcFor('gamma').makeApiClient(CoreV1Api).listNamespace()).items.map((n) => n.metadata?.name)).toContain('default');
+    expect(
+      (await kcFor('gamma').makeApiClient(CoreV1Api).listNamespace()).items.map((n) => n.metadata?.name),
+    ).toContain('default');
     expect(emulator.removeCluster(added.name)).toBe(true);
   });
 
@@ -73,7 +78,10 @@ describe('simulated controllers', () => {
   it('makes a Deployment available, and keeps one annotated to fail unavailable', async () => {
     const apps = kcFor('alpha').makeApiClient(AppsV1Api);
     await apps.createNamespacedDeployment({ namespace: 'default', body: deployment('good') });
-    await apps.createNamespacedDeployment({ namespace: 'default', body: deployment('bad', { [FAIL_ANNOTATION]: 'true' }) });
+    await apps.createNamespacedDeployment({
+      namespace: 'default',
+      body: deployment('bad', { [FAIL_ANNOTATION]: 'true' }),
+    });
     const good = await eventually(
       () => apps.readNamespacedDeployment({ name: 'good', namespace: 'default' }),
       (d) => d.status?.observedGeneration === 1 && d.status?.availableReplicas === 2,
@@ -86,7 +94,11 @@ describe('simulated controllers', () => {
     expect(bad.status?.availableReplicas).toBeUndefined();
     expect(bad.status?.conditions?.find((c) => c.type === 'Available')?.status).toBe('False');
     // A spec change bumps generation and the controller catches up.
-    await apps.patchNamespacedDeployment({ name: 'good', namespace: 'default', body: [{ op: 'replace', path: '/spec/replicas', value: 3 }] });
+    await apps.patchNamespacedDeployment({
+      name: 'good',
+      namespace: 'default',
+      body: [{ op: 'replace', path: '/spec/replicas', value: 3 }],
+    });
     await eventually(
       () => apps.readNamespacedDeployment({ name: 'good', namespace: 'default' }),
       (d) => d.metadata?.generation === 2 && d.status?.observedGeneration === 2 && d.status?.readyReplicas === 3,
@@ -99,18 +111,36 @@ describe('simulated controllers', () => {
     const core = kc.makeApiClient(CoreV1Api);
     await batch.createNamespacedJob({
       namespace: 'default',
-      body: { metadata: { name: 'once' }, spec: { template: { spec: { restartPolicy: 'Never', containers: [{ name: 'c', image: 'busybox:1' }] } } } },
+      body: {
+        metadata: { name: 'once' },
+        spec: { template: { spec: { restartPolicy: 'Never', containers: [{ name: 'c', image: 'busybox:1' }] } } },
+      },
     });
     await core.createNamespacedPersistentVolumeClaim({
       namespace: 'default',
-      body: { metadata: { name: 'data' }, spec: { accessModes: ['ReadWriteOnce'], resources: { requests: { storage: '2Gi' } } } },
+      body: {
+        metadata: { name: 'data' },
+        spec: { accessModes: ['ReadWriteOnce'], resources: { requests: { storage: '2Gi' } } },
+      },
     });
-    await core.createNamespacedService({ namespace: 'default', body: { metadata: { name: 'lb' }, spec: { type: 'LoadBalancer', ports: [{ port: 80 }] } } });
-    const job = await eventually(() => batch.readNamespacedJob({ name: 'once', namespace: 'default' }), (j) => j.status?.succeeded === 1);
+    await core.createNamespacedService({
+      namespace: 'default',
+      body: { metadata: { name: 'lb' }, spec: { type: 'LoadBalancer', ports: [{ port: 80 }] } },
+    });
+    const job = await eventually(
+      () => batch.readNamespacedJob({ name: 'once', namespace: 'default' }),
+      (j) => j.status?.succeeded === 1,
+    );
     expect(job.status?.conditions?.[0]).toMatchObject({ type: 'Complete', status: 'True' });
-    const pvc = await eventually(() => core.readNamespacedPersistentVolumeClaim({ name: 'data', namespace: 'default' }), (p) => p.status?.phase === 'Bound');
+    const pvc = await eventually(
+      () => core.readNamespacedPersistentVolumeClaim({ name: 'data', namespace: 'default' }),
+      (p) => p.status?.phase === 'Bound',
+    );
     expect(pvc.status?.capacity).toEqual({ storage: '2Gi' });
-    const svc = await eventually(() => core.readNamespacedService({ name: 'lb', namespace: 'default' }), (s) => (s.status?.loadBalancer?.ingress?.length ?? 0) > 0);
+    const svc = await eventually(
+      () => core.readNamespacedService({ name: 'lb', namespace: 'default' }),
+      (s) => (s.status?.loadBalancer?.ingress?.length ?? 0) > 0,
+    );
     expect(svc.spec?.clusterIP).toMatch(/^10\.96\./);
   });
 
@@ -120,9 +150,15 @@ describe('simulated controllers', () => {
     await core.createNamespacedConfigMap({ namespace: 'doomed', body: { metadata: { name: 'x' } } });
     const terminating = await core.deleteNamespace({ name: 'doomed' });
     expect((terminating as { status?: { phase?: string } }).status?.phase).toBe('Terminating');
-    await expect(core.createNamespacedConfigMap({ namespace: 'doomed', body: { metadata: { name: 'y' } } })).rejects.toMatchObject({ code: 403 });
+    await expect(
+      core.createNamespacedConfigMap({ namespace: 'doomed', body: { metadata: { name: 'y' } } }),
+    ).rejects.toMatchObject({ code: 403 });
     await eventually(
-      () => core.readNamespace({ name: 'doomed' }).then(() => 'present', (err: { code?: number }) => (err.code === 404 ? 'gone' : 'error')),
+      () =>
+        core.readNamespace({ name: 'doomed' }).then(
+          () => 'present',
+          (err: { code?: number }) => (err.code === 404 ? 'gone' : 'error'),
+        ),
       (v) => v === 'gone',
     );
     expect(emulator.cluster('beta').api.store.list('/configmaps', 'doomed')).toHaveLength(0);
@@ -134,13 +170,19 @@ describe('watch', () => {
     const kc = kcFor('beta');
     const core = kc.makeApiClient(CoreV1Api);
     const start = Number((await core.listNamespacedConfigMap({ namespace: 'default' })).metadata?.resourceVersion);
-    for (let i = 0; i < 25; i++) await core.createNamespacedConfigMap({ namespace: 'default', body: { metadata: { name: `churn-${i}` } } });
+    for (let i = 0; i < 25; i++)
+      await core.createNamespacedConfigMap({ namespace: 'default', body: { metadata: { name: `churn-${i}` } } });
     const events: { type: string; code?: number; reason?: string }[] = [];
     await new Promise<void>((resolve, reject) => {
       void new Watch(kc)
-        .watch('/api/v1/namespaces/default/configmaps', { resourceVersion: String(start) }, (type, obj: { code?: number; reason?: string }) => {
-          events.push({ type, code: obj.code, reason: obj.reason });
-        }, () => resolve())
+        .watch(
+          '/api/v1/namespaces/default/configmaps',
+          { resourceVersion: String(start) },
+          (type, obj: { code?: number; reason?: string }) => {
+            events.push({ type, code: obj.code, reason: obj.reason });
+          },
+          () => resolve(),
+        )
         .catch(reject);
     });
     expect(events).toEqual([{ type: 'ERROR', code: 410, reason: 'Expired' }]);

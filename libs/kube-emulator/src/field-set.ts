@@ -28,7 +28,8 @@ export class FieldSet {
   toFieldsV1(): Record<string, unknown> {
     const out: Record<string, unknown> = {};
     if (this.member && this.children.size > 0) out['.'] = {};
-    for (const key of [...this.children.keys()].sort(comparePathElements)) out[key] = this.children.get(key)!.toFieldsV1();
+    for (const key of [...this.children.keys()].sort(comparePathElements))
+      out[key] = this.children.get(key)!.toFieldsV1();
     return out;
   }
 
@@ -72,7 +73,8 @@ export class FieldSet {
   paths(prefix: string[] = []): string[][] {
     const out: string[][] = [];
     if (this.member) out.push(prefix);
-    for (const key of [...this.children.keys()].sort(comparePathElements)) out.push(...this.children.get(key)!.paths([...prefix, key]));
+    for (const key of [...this.children.keys()].sort(comparePathElements))
+      out.push(...this.children.get(key)!.paths([...prefix, key]));
     return out;
   }
 
@@ -217,10 +219,18 @@ interface Child {
 
 function children(schema: Schema | undefined, value: unknown, type: NodeType): Child[] {
   if (type === 'struct' || type === 'map') {
-    return Object.entries(value as Record<string, unknown>).map(([k, v]) => ({ pe: `f:${k}`, value: v, schema: childSchema(schema, k) }));
+    return Object.entries(value as Record<string, unknown>).map(([k, v]) => ({
+      pe: `f:${k}`,
+      value: v,
+      schema: childSchema(schema, k),
+    }));
   }
   if (type === 'assoc' || type === 'set') {
-    return (value as unknown[]).map((item, i) => ({ pe: itemPathElement(schema, item, i), value: item, schema: itemSchema(schema) }));
+    return (value as unknown[]).map((item, i) => ({
+      pe: itemPathElement(schema, item, i),
+      value: item,
+      schema: itemSchema(schema),
+    }));
   }
   return [];
 }
@@ -269,7 +279,14 @@ function insertAll(value: unknown, schema: Schema | undefined, path: string[], i
   for (const child of children(schema, value, type)) insertAll(child.value, child.schema, [...path, child.pe], into);
 }
 
-function walkCompare(oldValue: unknown, newValue: unknown, schema: Schema | undefined, path: string[], c: Comparison, root = false): void {
+function walkCompare(
+  oldValue: unknown,
+  newValue: unknown,
+  schema: Schema | undefined,
+  path: string[],
+  c: Comparison,
+  root = false,
+): void {
   if (oldValue === undefined && newValue === undefined) return;
   if (oldValue === undefined) {
     if (root) walkCompare({}, newValue, schema, path, c);
@@ -289,7 +306,8 @@ function walkCompare(oldValue: unknown, newValue: unknown, schema: Schema | unde
   const oldChildren = new Map(children(schema, oldValue, ot).map((ch) => [ch.pe, ch] as const));
   const newChildren = new Map(children(schema, newValue, nt).map((ch) => [ch.pe, ch] as const));
   for (const [pe, ch] of newChildren) walkCompare(oldChildren.get(pe)?.value, ch.value, ch.schema, [...path, pe], c);
-  for (const [pe, ch] of oldChildren) if (!newChildren.has(pe)) insertAll(ch.value, ch.schema, [...path, pe], c.removed);
+  for (const [pe, ch] of oldChildren)
+    if (!newChildren.has(pe)) insertAll(ch.value, ch.schema, [...path, pe], c.removed);
 }
 
 export function deepEqual(a: unknown, b: unknown): boolean {
@@ -321,11 +339,15 @@ export function mergeApplied(live: unknown, config: unknown, schema: Schema | un
     }
     return out;
   }
-  const liveItems = (live as unknown[]).map((item, i) => ({ pe: itemPathElement(schema, item, i), item: structuredClone(item) }));
+  const liveItems = (live as unknown[]).map((item, i) => ({
+    pe: itemPathElement(schema, item, i),
+    item: structuredClone(item),
+  }));
   for (const [i, item] of (config as unknown[]).entries()) {
     const pe = itemPathElement(schema, item, i);
     const existing = liveItems.find((x) => x.pe === pe);
-    if (existing) existing.item = ct === 'assoc' ? mergeApplied(existing.item, item, itemSchema(schema)) : existing.item;
+    if (existing)
+      existing.item = ct === 'assoc' ? mergeApplied(existing.item, item, itemSchema(schema)) : existing.item;
     else liveItems.push({ pe, item: structuredClone(item) });
   }
   return liveItems.map((x) => x.item);
@@ -339,7 +361,12 @@ export function removePath(root: unknown, path: string[], schema: Schema | undef
     const parentPath = path.slice(0, -1);
     const removed = removePath(root, path, schema, false);
     const parent = valueAt(root, parentPath, schema);
-    if (removed && isPlainObject(parent.value) && Object.keys(parent.value).length === 0 && parent.schema?.kind === 'map') {
+    if (
+      removed &&
+      isPlainObject(parent.value) &&
+      Object.keys(parent.value).length === 0 &&
+      parent.schema?.kind === 'map'
+    ) {
       removePath(root, parentPath, schema, false);
     }
     return removed;
@@ -377,7 +404,11 @@ export function removePath(root: unknown, path: string[], schema: Schema | undef
   return false;
 }
 
-function valueAt(root: unknown, path: string[], schema: Schema | undefined): { value: unknown; schema: Schema | undefined } {
+function valueAt(
+  root: unknown,
+  path: string[],
+  schema: Schema | undefined,
+): { value: unknown; schema: Schema | undefined } {
   let node: unknown = root;
   let s = schema;
   for (const pe of path) {

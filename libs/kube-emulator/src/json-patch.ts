@@ -64,7 +64,8 @@ function arrayIndex(arr: unknown[], token: string, path: string, forInsert: bool
   if (token === '-' && forInsert) return arr.length;
   if (!/^\d+$/.test(token)) throw new JsonPatchError(`invalid array index "${token}" in "${path}"`);
   const i = Number(token);
-  if (i > arr.length || (!forInsert && i === arr.length)) throw new JsonPatchError(`array index out of bounds in "${path}"`);
+  if (i > arr.length || (!forInsert && i === arr.length))
+    throw new JsonPatchError(`array index out of bounds in "${path}"`);
   return i;
 }
 
@@ -93,15 +94,22 @@ function deepEqual(a: unknown, b: unknown): boolean {
 
 function canonical(v: unknown): unknown {
   if (Array.isArray(v)) return v.map(canonical);
-  if (isObject(v)) return Object.fromEntries(Object.keys(v).sort().map((k) => [k, canonical(v[k])]));
+  if (isObject(v))
+    return Object.fromEntries(
+      Object.keys(v)
+        .sort()
+        .map((k) => [k, canonical(v[k])]),
+    );
   return v;
 }
 
 export function applyJsonPatch(target: unknown, operations: unknown): unknown {
-  if (!Array.isArray(operations)) throw new JsonPatchError('json: cannot unmarshal object into Go value of type jsonpatch.Patch');
+  if (!Array.isArray(operations))
+    throw new JsonPatchError('json: cannot unmarshal object into Go value of type jsonpatch.Patch');
   let doc: unknown = structuredClone(target);
   for (const raw of operations as Operation[]) {
-    if (!isObject(raw) || typeof raw.op !== 'string' || typeof raw.path !== 'string') throw new JsonPatchError('invalid operation');
+    if (!isObject(raw) || typeof raw.op !== 'string' || typeof raw.path !== 'string')
+      throw new JsonPatchError('invalid operation');
     switch (raw.op) {
       case 'add':
         doc = add(doc, raw.path, raw.value);
@@ -110,25 +118,29 @@ export function applyJsonPatch(target: unknown, operations: unknown): unknown {
         doc = remove(doc, raw.path);
         break;
       case 'replace':
-        if (get(doc, raw.path) === undefined) throw new JsonPatchError(`replace operation does not apply: doc is missing key: ${raw.path}: missing value`);
+        if (get(doc, raw.path) === undefined)
+          throw new JsonPatchError(`replace operation does not apply: doc is missing key: ${raw.path}: missing value`);
         doc = remove(doc, raw.path);
         doc = add(doc, raw.path, raw.value);
         break;
       case 'move': {
         const value = get(doc, raw.from ?? '');
-        if (value === undefined) throw new JsonPatchError(`move operation does not apply: doc is missing from path: ${raw.from}`);
+        if (value === undefined)
+          throw new JsonPatchError(`move operation does not apply: doc is missing from path: ${raw.from}`);
         doc = remove(doc, raw.from!);
         doc = add(doc, raw.path, value);
         break;
       }
       case 'copy': {
         const value = get(doc, raw.from ?? '');
-        if (value === undefined) throw new JsonPatchError(`copy operation does not apply: doc is missing from path: ${raw.from}`);
+        if (value === undefined)
+          throw new JsonPatchError(`copy operation does not apply: doc is missing from path: ${raw.from}`);
         doc = add(doc, raw.path, value);
         break;
       }
       case 'test':
-        if (!deepEqual(get(doc, raw.path), raw.value)) throw new JsonPatchError(`testing value ${raw.path} failed: test failed`);
+        if (!deepEqual(get(doc, raw.path), raw.value))
+          throw new JsonPatchError(`testing value ${raw.path} failed: test failed`);
         break;
       default:
         throw new JsonPatchError(`Unexpected kind: ${raw.op}`);

@@ -27,9 +27,19 @@ export function kubeconfigFor(opts: KubeconfigOptions): KubeconfigDocument {
     apiVersion: 'v1',
     kind: 'Config',
     // client-node 2 refuses plain http:// unless the cluster says to skip TLS verification.
-    clusters: [{ name, cluster: { server: opts.server, ...(opts.server.startsWith('http:') ? { 'insecure-skip-tls-verify': true } : {}) } }],
+    clusters: [
+      {
+        name,
+        cluster: {
+          server: opts.server,
+          ...(opts.server.startsWith('http:') ? { 'insecure-skip-tls-verify': true } : {}),
+        },
+      },
+    ],
     users: [{ name, user: opts.token ? { token: opts.token } : {} }],
-    contexts: [{ name, context: { cluster: name, user: name, ...(opts.namespace ? { namespace: opts.namespace } : {}) } }],
+    contexts: [
+      { name, context: { cluster: name, user: name, ...(opts.namespace ? { namespace: opts.namespace } : {}) } },
+    ],
     'current-context': name,
     preferences: {},
   };

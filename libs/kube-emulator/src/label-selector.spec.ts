@@ -1,4 +1,11 @@
-import { matchesFields, matchesLabels, parseFieldSelector, parseLabelSelector, requirementsFromLabelSelector, SelectorParseError } from './label-selector';
+import {
+  matchesFields,
+  matchesLabels,
+  parseFieldSelector,
+  parseLabelSelector,
+  requirementsFromLabelSelector,
+  SelectorParseError,
+} from './label-selector';
 
 describe('label selectors', () => {
   const labels = { env: 'prod', tier: 'web', 'example.com/team': 'blue' };
@@ -39,13 +46,18 @@ describe('label selectors', () => {
   });
 
   it('rejects malformed selectors with the real server message', () => {
-    expect(() => parseLabelSelector('bad key!')).toThrow("unable to parse requirement: found 'key', expected: '=', '!=', '==', 'in', notin'");
+    expect(() => parseLabelSelector('bad key!')).toThrow(
+      "unable to parse requirement: found 'key', expected: '=', '!=', '==', 'in', notin'",
+    );
     expect(() => parseLabelSelector('a in (x')).toThrow(SelectorParseError);
     expect(() => parseLabelSelector('Bad_Key-=x')).toThrow(SelectorParseError);
   });
 
   it('turns a workload LabelSelector into requirements', () => {
-    const reqs = requirementsFromLabelSelector({ matchLabels: { app: 'web' }, matchExpressions: [{ key: 'tier', operator: 'NotIn', values: ['db'] }] });
+    const reqs = requirementsFromLabelSelector({
+      matchLabels: { app: 'web' },
+      matchExpressions: [{ key: 'tier', operator: 'NotIn', values: ['db'] }],
+    });
     expect(matchesLabels(reqs, { app: 'web', tier: 'front' })).toBe(true);
     expect(matchesLabels(reqs, { app: 'web', tier: 'db' })).toBe(false);
   });

@@ -16,7 +16,8 @@ export class SelectorParseError extends Error {
   }
 }
 
-const KEY = /^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*\/)?([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]$/;
+const KEY =
+  /^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*\/)?([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]$/;
 const VALUE = /^(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?$/;
 
 /** Splits on commas that are not inside parentheses: `a in (x,y),b` is two requirements. */
@@ -41,12 +42,14 @@ function splitTopLevel(input: string): string[] {
 }
 
 function checkKey(key: string): string {
-  if (!KEY.test(key) || key.length > 317) throw new SelectorParseError(`unable to parse requirement: invalid label key "${key}"`);
+  if (!KEY.test(key) || key.length > 317)
+    throw new SelectorParseError(`unable to parse requirement: invalid label key "${key}"`);
   return key;
 }
 
 function checkValue(value: string): string {
-  if (value.length > 63 || !VALUE.test(value)) throw new SelectorParseError(`unable to parse requirement: invalid label value: "${value}"`);
+  if (value.length > 63 || !VALUE.test(value))
+    throw new SelectorParseError(`unable to parse requirement: invalid label value: "${value}"`);
   return value;
 }
 
@@ -70,7 +73,9 @@ export function parseLabelSelector(input: string | undefined): LabelRequirement[
     } else if ((m = part.match(/^([^\s=!<>(),]+)$/))) {
       requirements.push({ key: checkKey(m[1]!), operator: 'exists', values: [] });
     } else if ((m = part.match(/^[^\s=!<>(),]+\s+([^\s=!<>(),]+)/))) {
-      throw new SelectorParseError(`unable to parse requirement: found '${m[1]}', expected: '=', '!=', '==', 'in', notin'`);
+      throw new SelectorParseError(
+        `unable to parse requirement: found '${m[1]}', expected: '=', '!=', '==', 'in', notin'`,
+      );
     } else {
       throw new SelectorParseError(`unable to parse requirement: "${part}"`);
     }
@@ -137,7 +142,10 @@ export function matchesFields(requirements: FieldRequirement[], resolve: FieldRe
 /** A label selector from a LabelSelector object (matchLabels + matchExpressions), as workloads carry it. */
 export function requirementsFromLabelSelector(selector: unknown): LabelRequirement[] {
   if (!selector || typeof selector !== 'object') return [];
-  const s = selector as { matchLabels?: Record<string, string>; matchExpressions?: { key: string; operator: string; values?: string[] }[] };
+  const s = selector as {
+    matchLabels?: Record<string, string>;
+    matchExpressions?: { key: string; operator: string; values?: string[] }[];
+  };
   const out: LabelRequirement[] = [];
   for (const [key, value] of Object.entries(s.matchLabels ?? {})) out.push({ key, operator: 'eq', values: [value] });
   for (const e of s.matchExpressions ?? []) {

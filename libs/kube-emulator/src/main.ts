@@ -17,7 +17,10 @@ async function main(): Promise<void> {
       'root-cluster': { type: 'string' },
     },
   });
-  const names = values.clusters.split(',').map((s) => s.trim()).filter(Boolean);
+  const names = values.clusters
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
   const emulator = await startKubeEmulator({
     port: Number(values.port),
     host: values.host,

@@ -15,7 +15,10 @@ function deployment(image: string, replicas: number): Record<string, unknown> {
     spec: {
       replicas,
       selector: { matchLabels: { app: 'web' } },
-      template: { metadata: { labels: { app: 'web' } }, spec: { containers: [{ name: 'nginx', image, ports: [{ containerPort: 80 }] }] } },
+      template: {
+        metadata: { labels: { app: 'web' } },
+        spec: { containers: [{ name: 'nginx', image, ports: [{ containerPort: 80 }] }] },
+      },
     },
   };
 }
@@ -52,11 +55,18 @@ describe('FieldsV1 sets', () => {
     const b = FieldSet.fromFieldsV1({ 'f:data': { 'f:b': {} } });
     expect(a.difference(b).toFieldsV1()).toEqual({ 'f:data': { '.': {}, 'f:a': {} } });
     expect(a.intersection(b).toFieldsV1()).toEqual({ 'f:data': { 'f:b': {} } });
-    expect(b.union(FieldSet.fromPaths([['f:data', 'f:c']])).paths().map(pathToString)).toEqual(['.data.b', '.data.c']);
+    expect(
+      b
+        .union(FieldSet.fromPaths([['f:data', 'f:c']]))
+        .paths()
+        .map(pathToString),
+    ).toEqual(['.data.b', '.data.c']);
   });
 
   it('names paths the way conflicts report them', () => {
-    expect(pathToString(['f:spec', 'f:template', 'f:spec', 'f:containers', 'k:{"name":"nginx"}', 'f:image'])).toBe('.spec.template.spec.containers[name="nginx"].image');
+    expect(pathToString(['f:spec', 'f:template', 'f:spec', 'f:containers', 'k:{"name":"nginx"}', 'f:image'])).toBe(
+      '.spec.template.spec.containers[name="nginx"].image',
+    );
   });
 
   it('compares objects into added, modified and removed paths', () => {
@@ -67,8 +77,23 @@ describe('FieldsV1 sets', () => {
   });
 
   it('merges keyed lists by key and keeps what the configuration does not mention', () => {
-    const live = { spec: { template: { spec: { containers: [{ name: 'a', image: 'x', imagePullPolicy: 'Always' }, { name: 'b', image: 'y' }] } } } };
-    const merged = mergeApplied(live, { spec: { template: { spec: { containers: [{ name: 'b', image: 'z' }] } } } }, deploymentSchema) as typeof live;
+    const live = {
+      spec: {
+        template: {
+          spec: {
+            containers: [
+              { name: 'a', image: 'x', imagePullPolicy: 'Always' },
+              { name: 'b', image: 'y' },
+            ],
+          },
+        },
+      },
+    };
+    const merged = mergeApplied(
+      live,
+      { spec: { template: { spec: { containers: [{ name: 'b', image: 'z' }] } } } },
+      deploymentSchema,
+    ) as typeof live;
     expect(merged.spec.template.spec.containers).toEqual([
       { name: 'a', image: 'x', imagePullPolicy: 'Always' },
       { name: 'b', image: 'z' },
@@ -77,15 +102,34 @@ describe('FieldsV1 sets', () => {
 });
 
 describe('server-side apply', () => {
-  const cm = (data: Record<string, string>) => ({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'c', namespace: 'ns' }, data });
-  const apply = (live: Record<string, unknown> | undefined, config: Record<string, unknown>, manager: string, force = false) =>
-    applyConfiguration({ live, config, manager, force, apiVersion: 'v1', schema: cmSchema, now: NOW });
-  const withManaged = (r: ReturnType<typeof apply>) => ({ ...r.object, metadata: { ...(r.object.metadata as object), managedFields: r.managedFields } });
+  const cm = (data: Record<string, string>) => ({
+    apiVersion: 'v1',
+    kind: 'ConfigMap',
+    metadata: { name: 'c', namespace: 'ns' },
+    data,
+  });
+  const apply = (
+    live: Record<string, unknown> | undefined,
+    config: Record<string, unknown>,
+    manager: string,
+    force = false,
+  ) => applyConfiguration({ live, config, manager, force, apiVersion: 'v1', schema: cmSchema, now: NOW });
+  const withManaged = (r: ReturnType<typeof apply>) => ({
+    ...r.object,
+    metadata: { ...(r.object.metadata as object), managedFields: r.managedFields },
+  });
 
   it('owns exactly the applied fields and records the operation', () => {
     const r = apply(undefined, cm({ a: '1' }), 'mgr-a');
     expect(r.managedFields).toEqual([
-      { manager: 'mgr-a', operation: 'Apply', apiVersion: 'v1', time: '2026-01-01T00:00:00Z', fieldsType: 'FieldsV1', fieldsV1: { 'f:data': { 'f:a': {} } } },
+      {
+        manager: 'mgr-a',
+        operation: 'Apply',
+        apiVersion: 'v1',
+        time: '2026-01-01T00:00:00Z',
+        fieldsType: 'FieldsV1',
+        fieldsV1: { 'f:data': { 'f:a': {} } },
+      },
     ]);
   });
 
@@ -128,23 +172,39 @@ describe('server-side apply', () => {
   it('lets an update take the fields it changed', () => {
     const first = withManaged(apply(undefined, cm({ a: '1', b: '2' }), 'mgr-a'));
     const updated = { ...first, data: { a: '1', b: '3' } };
-    const entries = updateManagedFields({ live: first, updated, manager: 'kubectl', apiVersion: 'v1', schema: cmSchema, now: NOW });
-    expect(owners(entries)).toEqual({ 'mgr-a/Apply': { 'f:data': { 'f:a': {} } }, 'kubectl/Update': { 'f:data': { 'f:b': {} } } });
+    const entries = updateManagedFields({
+      live: first,
+      updated,
+      manager: 'kubectl',
+      apiVersion: 'v1',
+      schema: cmSchema,
+      now: NOW,
+    });
+    expect(owners(entries)).toEqual({
+      'mgr-a/Apply': { 'f:data': { 'f:a': {} } },
+      'kubectl/Update': { 'f:data': { 'f:b': {} } },
+    });
   });
 });
 
 describe('patches', () => {
   it('merge patch sets, replaces and deletes with null', () => {
-    expect(mergePatch({ a: 1, b: { c: 2, d: 3 } }, { b: { c: null, e: 4 }, f: [1] })).toEqual({ a: 1, b: { d: 3, e: 4 }, f: [1] });
+    expect(mergePatch({ a: 1, b: { c: 2, d: 3 } }, { b: { c: null, e: 4 }, f: [1] })).toEqual({
+      a: 1,
+      b: { d: 3, e: 4 },
+      f: [1],
+    });
   });
 
   it('JSON patch applies operations in order and fails a test', () => {
-    expect(applyJsonPatch({ a: [1, 2] }, [
-      { op: 'add', path: '/a/-', value: 3 },
-      { op: 'replace', path: '/a/0', value: 0 },
-      { op: 'copy', from: '/a', path: '/b' },
-      { op: 'remove', path: '/a/1' },
-    ])).toEqual({ a: [0, 3], b: [0, 2, 3] });
+    expect(
+      applyJsonPatch({ a: [1, 2] }, [
+        { op: 'add', path: '/a/-', value: 3 },
+        { op: 'replace', path: '/a/0', value: 0 },
+        { op: 'copy', from: '/a', path: '/b' },
+        { op: 'remove', path: '/a/1' },
+      ]),
+    ).toEqual({ a: [0, 3], b: [0, 2, 3] });
     expect(() => applyJsonPatch({ a: 1 }, [{ op: 'test', path: '/a', value: 2 }])).toThrow('testing value /a failed');
   });
 });

@@ -2,7 +2,16 @@
 // algorithm of structured-merge-diff v4 as kube-apiserver v1.20 runs it: an apply
 // owns exactly the fields of its configuration, an update takes the fields it changed,
 // a field owned by another manager and changed by an apply is a conflict unless forced.
-import { FieldSet, compare, isSame, mergeApplied, pathToString, removePath, toFieldSet, type Comparison } from './field-set';
+import {
+  FieldSet,
+  compare,
+  isSame,
+  mergeApplied,
+  pathToString,
+  removePath,
+  toFieldSet,
+  type Comparison,
+} from './field-set';
 import type { Schema } from './schema';
 import { KubeApiError, type StatusCause } from './status-error';
 
@@ -42,10 +51,17 @@ const STRIPPED = FieldSet.fromPaths([
   ['f:apiVersion'],
   ['f:kind'],
   ['f:metadata'],
-  ...['name', 'namespace', 'creationTimestamp', 'selfLink', 'uid', 'clusterName', 'generation', 'managedFields', 'resourceVersion'].map((f) => [
-    'f:metadata',
-    `f:${f}`,
-  ]),
+  ...[
+    'name',
+    'namespace',
+    'creationTimestamp',
+    'selfLink',
+    'uid',
+    'clusterName',
+    'generation',
+    'managedFields',
+    'resourceVersion',
+  ].map((f) => ['f:metadata', `f:${f}`]),
 ]);
 
 export function decodeManagedFields(entries: unknown): Managers {
@@ -77,10 +93,23 @@ export function encodeManagedFields(managers: Managers): ManagedFieldsEntry[] {
     return p.apiVersion < q.apiVersion ? -1 : p.apiVersion > q.apiVersion ? 1 : 0;
   });
   return list.map((m) => {
-    const e: ManagedFieldsEntry = { manager: m.manager, operation: m.operation, apiVersion: m.apiVersion, fieldsType: 'FieldsV1', fieldsV1: m.set.toFieldsV1() };
+    const e: ManagedFieldsEntry = {
+      manager: m.manager,
+      operation: m.operation,
+      apiVersion: m.apiVersion,
+      fieldsType: 'FieldsV1',
+      fieldsV1: m.set.toFieldsV1(),
+    };
     if (m.time) {
       // Key order as the real server writes it: time before fieldsType.
-      return { manager: e.manager, operation: e.operation, apiVersion: e.apiVersion, time: m.time, fieldsType: e.fieldsType, fieldsV1: e.fieldsV1 };
+      return {
+        manager: e.manager,
+        operation: e.operation,
+        apiVersion: e.apiVersion,
+        time: m.time,
+        fieldsType: e.fieldsType,
+        fieldsV1: e.fieldsV1,
+      };
     }
     return e;
   });
@@ -107,10 +136,17 @@ function describeManager(m: Manager): string {
 }
 
 function conflictError(conflicts: { manager: Manager; path: string[] }[]): ApplyConflictError {
-  const causes = conflicts.map((c) => ({ reason: 'FieldManagerConflict', message: `conflict with ${describeManager(c.manager)}`, field: pathToString(c.path) }));
+  const causes = conflicts.map((c) => ({
+    reason: 'FieldManagerConflict',
+    message: `conflict with ${describeManager(c.manager)}`,
+    field: pathToString(c.path),
+  }));
   if (conflicts.length === 1) {
     const c = conflicts[0]!;
-    return new ApplyConflictError(causes, `Apply failed with 1 conflict: conflict with ${describeManager(c.manager)}: ${pathToString(c.path)}`);
+    return new ApplyConflictError(
+      causes,
+      `Apply failed with 1 conflict: conflict with ${describeManager(c.manager)}: ${pathToString(c.path)}`,
+    );
   }
   const byManager = new Map<string, { m: Manager; paths: string[][] }>();
   for (const c of conflicts) {
@@ -206,7 +242,9 @@ export interface UpdateInput {
 export function updateManagedFields(input: UpdateInput): ManagedFieldsEntry[] {
   const { live, updated, manager, apiVersion, schema, now, requested } = input;
   const liveMeta = live?.metadata as Record<string, unknown> | undefined;
-  const managers = decodeManagedFields(requested !== undefined && requested !== null ? requested : liveMeta?.managedFields);
+  const managers = decodeManagedFields(
+    requested !== undefined && requested !== null ? requested : liveMeta?.managedFields,
+  );
   const comparison = compare(withoutBookkeeping(live ?? {}), withoutBookkeeping(updated), schema);
   if (isSame(comparison)) return encodeManagedFields(managers);
   const selfKey = managerKey(manager, 'Update', apiVersion);

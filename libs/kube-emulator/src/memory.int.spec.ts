@@ -14,14 +14,27 @@ it('holds 500 clusters of 20 objects each in one process', async () => {
       const deploy = cluster.typeOf('apps', 'deployments')!;
       const ns = cluster.typeOf('', 'namespaces')!;
       cluster.create(ns, undefined, { metadata: { name: 'app' } }, { fieldManager: 'seed' });
-      for (let i = 0; i < 10; i++) cluster.create(cm, 'app', { metadata: { name: `cm-${i}`, labels: { app: 'x' } }, data: { key: 'v'.repeat(100) } }, { fieldManager: 'seed' });
+      for (let i = 0; i < 10; i++)
+        cluster.create(
+          cm,
+          'app',
+          { metadata: { name: `cm-${i}`, labels: { app: 'x' } }, data: { key: 'v'.repeat(100) } },
+          { fieldManager: 'seed' },
+        );
       for (let i = 0; i < 5; i++) {
         cluster.create(
           deploy,
           'app',
           {
             metadata: { name: `d-${i}` },
-            spec: { replicas: 2, selector: { matchLabels: { app: `d-${i}` } }, template: { metadata: { labels: { app: `d-${i}` } }, spec: { containers: [{ name: 'c', image: 'nginx:1.25' }] } } },
+            spec: {
+              replicas: 2,
+              selector: { matchLabels: { app: `d-${i}` } },
+              template: {
+                metadata: { labels: { app: `d-${i}` } },
+                spec: { containers: [{ name: 'c', image: 'nginx:1.25' }] },
+              },
+            },
           },
           { fieldManager: 'seed' },
         );

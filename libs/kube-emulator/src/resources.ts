@@ -42,7 +42,12 @@ function builtin(
   version: string,
   resource: string,
   kind: string,
-  opts: Partial<Pick<ResourceType, 'namespaced' | 'verbs' | 'shortNames' | 'categories' | 'hasStatus' | 'hasGeneration' | 'nameRule' | 'singular'>> = {},
+  opts: Partial<
+    Pick<
+      ResourceType,
+      'namespaced' | 'verbs' | 'shortNames' | 'categories' | 'hasStatus' | 'hasGeneration' | 'nameRule' | 'singular'
+    >
+  > = {},
 ): ResourceType {
   const apiVersion = group ? `${group}/${version}` : version;
   return {
@@ -67,7 +72,13 @@ function builtin(
 const workload = { hasStatus: true, hasGeneration: true, categories: ['all'] };
 
 export const BUILTIN_RESOURCES: ResourceType[] = [
-  builtin('', 'v1', 'namespaces', 'Namespace', { namespaced: false, verbs: NAMESPACE_VERBS, shortNames: ['ns'], hasStatus: true, nameRule: 'dns1123-label' }),
+  builtin('', 'v1', 'namespaces', 'Namespace', {
+    namespaced: false,
+    verbs: NAMESPACE_VERBS,
+    shortNames: ['ns'],
+    hasStatus: true,
+    nameRule: 'dns1123-label',
+  }),
   builtin('', 'v1', 'configmaps', 'ConfigMap', { shortNames: ['cm'] }),
   builtin('', 'v1', 'secrets', 'Secret'),
   builtin('', 'v1', 'serviceaccounts', 'ServiceAccount', { shortNames: ['sa'] }),
@@ -89,7 +100,10 @@ export const BUILTIN_RESOURCES: ResourceType[] = [
   builtin('rbac.authorization.k8s.io', 'v1', 'roles', 'Role', { nameRule: 'any' }),
   builtin('rbac.authorization.k8s.io', 'v1', 'rolebindings', 'RoleBinding', { nameRule: 'any' }),
   builtin('rbac.authorization.k8s.io', 'v1', 'clusterroles', 'ClusterRole', { namespaced: false, nameRule: 'any' }),
-  builtin('rbac.authorization.k8s.io', 'v1', 'clusterrolebindings', 'ClusterRoleBinding', { namespaced: false, nameRule: 'any' }),
+  builtin('rbac.authorization.k8s.io', 'v1', 'clusterrolebindings', 'ClusterRoleBinding', {
+    namespaced: false,
+    nameRule: 'any',
+  }),
   builtin('apiextensions.k8s.io', 'v1', 'customresourcedefinitions', 'CustomResourceDefinition', {
     namespaced: false,
     shortNames: ['crd', 'crds'],
@@ -103,9 +117,22 @@ export const BUILTIN_RESOURCES: ResourceType[] = [
 export function typesFromCrd(crd: Record<string, unknown>): ResourceType[] {
   const spec = (crd.spec ?? {}) as {
     group?: string;
-    names?: { plural?: string; singular?: string; kind?: string; listKind?: string; shortNames?: string[]; categories?: string[] };
+    names?: {
+      plural?: string;
+      singular?: string;
+      kind?: string;
+      listKind?: string;
+      shortNames?: string[];
+      categories?: string[];
+    };
     scope?: string;
-    versions?: { name: string; served?: boolean; storage?: boolean; schema?: { openAPIV3Schema?: unknown }; subresources?: { status?: unknown } }[];
+    versions?: {
+      name: string;
+      served?: boolean;
+      storage?: boolean;
+      schema?: { openAPIV3Schema?: unknown };
+      subresources?: { status?: unknown };
+    }[];
   };
   const names = spec.names ?? {};
   if (!spec.group || !names.plural || !names.kind) return [];

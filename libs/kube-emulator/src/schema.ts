@@ -16,7 +16,13 @@ export type Schema =
 
 const struct = (fields?: Record<string, Schema>): Schema => ({ kind: 'struct', fields });
 const map = (elem?: Schema): Schema => ({ kind: 'map', elem });
-const keyed = (keys: string[], elem?: Schema, keyDefaults?: Record<string, unknown>): Schema => ({ kind: 'list', list: 'map', keys, elem, keyDefaults });
+const keyed = (keys: string[], elem?: Schema, keyDefaults?: Record<string, unknown>): Schema => ({
+  kind: 'list',
+  list: 'map',
+  keys,
+  elem,
+  keyDefaults,
+});
 const atomic: Schema = { kind: 'list', list: 'atomic' };
 const set: Schema = { kind: 'list', list: 'set' };
 const atomicStruct: Schema = { kind: 'struct', atomic: true };
@@ -68,7 +74,12 @@ const builtin: Record<string, Schema> = {
   'v1/ServiceAccount': struct({ metadata: objectMeta, secrets: keyed(['name']), imagePullSecrets: atomic }),
   'v1/Service': struct({
     metadata: objectMeta,
-    spec: struct({ ports: keyed(['port', 'protocol'], undefined, { protocol: 'TCP' }), selector: map(), externalIPs: atomic, clusterIPs: atomic }),
+    spec: struct({
+      ports: keyed(['port', 'protocol'], undefined, { protocol: 'TCP' }),
+      selector: map(),
+      externalIPs: atomic,
+      clusterIPs: atomic,
+    }),
     status: struct({ conditions: keyed(['type']) }),
   }),
   'v1/PersistentVolumeClaim': struct({
@@ -104,14 +115,17 @@ export function schemaFromOpenApi(node: unknown): Schema {
   if (s['x-kubernetes-preserve-unknown-fields'] === true && !s.properties) return { kind: 'deduced' };
   if (s.type === 'array') {
     const listType = s['x-kubernetes-list-type'];
-    if (listType === 'map') return keyed((s['x-kubernetes-list-map-keys'] as string[]) ?? [], schemaFromOpenApi(s.items));
+    if (listType === 'map')
+      return keyed((s['x-kubernetes-list-map-keys'] as string[]) ?? [], schemaFromOpenApi(s.items));
     if (listType === 'set') return set;
     return atomic;
   }
   if (s.type === 'object' || s.properties || s.additionalProperties) {
-    if (s.additionalProperties && typeof s.additionalProperties === 'object') return map(schemaFromOpenApi(s.additionalProperties));
+    if (s.additionalProperties && typeof s.additionalProperties === 'object')
+      return map(schemaFromOpenApi(s.additionalProperties));
     const fields: Record<string, Schema> = {};
-    for (const [k, v] of Object.entries((s.properties as Record<string, unknown>) ?? {})) fields[k] = schemaFromOpenApi(v);
+    for (const [k, v] of Object.entries((s.properties as Record<string, unknown>) ?? {}))
+      fields[k] = schemaFromOpenApi(v);
     if (s['x-kubernetes-map-type'] === 'atomic') return atomicStruct;
     return struct(fields);
   }

@@ -84,8 +84,12 @@ export async function startKubeEmulator(opts: KubeEmulatorOptions = {}): Promise
   const addCluster = (name: string): EmulatedCluster => {
     const existing = clusters.get(name);
     if (existing) return existing.handle;
-    if (!CLUSTER_NAME.test(name)) throw new Error(`invalid cluster name "${name}": use lower case letters, digits, '-' and '.'`);
-    const cluster = new VirtualCluster(name, { historySize: opts.historySize ?? DEFAULT_HISTORY_SIZE, version: opts.version ?? DEFAULT_VERSION });
+    if (!CLUSTER_NAME.test(name))
+      throw new Error(`invalid cluster name "${name}": use lower case letters, digits, '-' and '.'`);
+    const cluster = new VirtualCluster(name, {
+      historySize: opts.historySize ?? DEFAULT_HISTORY_SIZE,
+      version: opts.version ?? DEFAULT_VERSION,
+    });
     const controllers = new SimulatedControllers(cluster, delay, opts.controllers ?? true);
     const url = (): string => `${baseUrl}/clusters/${name}`;
     const handle: EmulatedCluster = {
@@ -94,10 +98,16 @@ export async function startKubeEmulator(opts: KubeEmulatorOptions = {}): Promise
         return url();
       },
       api: cluster,
-      kubeconfig: (o = {}) => kubeconfigFor({ server: url(), name, token: o.token ?? opts.token, namespace: o.namespace }),
-      kubeconfigYaml: (o = {}) => kubeconfigYaml({ server: url(), name, token: o.token ?? opts.token, namespace: o.namespace }),
+      kubeconfig: (o = {}) =>
+        kubeconfigFor({ server: url(), name, token: o.token ?? opts.token, namespace: o.namespace }),
+      kubeconfigYaml: (o = {}) =>
+        kubeconfigYaml({ server: url(), name, token: o.token ?? opts.token, namespace: o.namespace }),
       writeKubeconfig: (path, o = {}) => {
-        writeFileSync(path, kubeconfigYaml({ server: url(), name, token: o.token ?? opts.token, namespace: o.namespace }), { mode: 0o600 });
+        writeFileSync(
+          path,
+          kubeconfigYaml({ server: url(), name, token: o.token ?? opts.token, namespace: o.namespace }),
+          { mode: 0o600 },
+        );
         return path;
       },
     };
@@ -137,7 +147,11 @@ export async function startKubeEmulator(opts: KubeEmulatorOptions = {}): Promise
       hosted = clusters.get(opts.rootCluster);
     }
     if (!hosted) {
-      sendJson(res, 404, new KubeApiError(404, 'NotFound', 'the server could not find the requested resource').toStatus());
+      sendJson(
+        res,
+        404,
+        new KubeApiError(404, 'NotFound', 'the server could not find the requested resource').toStatus(),
+      );
       return;
     }
     void hosted.cluster.handle(req, res, path, url.searchParams);

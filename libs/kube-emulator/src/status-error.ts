@@ -96,7 +96,12 @@ export function staleConflict(gr: GroupResource, name: string): KubeApiError {
 }
 
 export function conflictWithMessage(gr: GroupResource, name: string, why: string): KubeApiError {
-  return new KubeApiError(409, 'Conflict', `Operation cannot be fulfilled on ${qualified(gr)} "${name}": ${why}`, details(gr, name));
+  return new KubeApiError(
+    409,
+    'Conflict',
+    `Operation cannot be fulfilled on ${qualified(gr)} "${name}": ${why}`,
+    details(gr, name),
+  );
 }
 
 export function badRequest(message: string): KubeApiError {
@@ -104,11 +109,20 @@ export function badRequest(message: string): KubeApiError {
 }
 
 export function methodNotSupported(gr: GroupResource, verb: string): KubeApiError {
-  return new KubeApiError(405, 'MethodNotAllowed', `${verb} is not supported on resources of kind "${qualified(gr)}"`, details(gr, undefined));
+  return new KubeApiError(
+    405,
+    'MethodNotAllowed',
+    `${verb} is not supported on resources of kind "${qualified(gr)}"`,
+    details(gr, undefined),
+  );
 }
 
 export function unsupportedMediaType(contentType: string): KubeApiError {
-  return new KubeApiError(415, 'UnsupportedMediaType', `the body of the request was in an unknown format - accepted media types include: application/json-patch+json, application/merge-patch+json, application/apply-patch+yaml (got ${contentType})`);
+  return new KubeApiError(
+    415,
+    'UnsupportedMediaType',
+    `the body of the request was in an unknown format - accepted media types include: application/json-patch+json, application/merge-patch+json, application/apply-patch+yaml (got ${contentType})`,
+  );
 }
 
 export function unauthorized(): KubeApiError {
@@ -117,7 +131,9 @@ export function unauthorized(): KubeApiError {
 
 export function pathNotFound(path: string): KubeApiError {
   // The real server answers unknown paths with a bare 404 Status without details.
-  return new KubeApiError(404, 'NotFound', `the server could not find the requested resource`, undefined, { cause: path });
+  return new KubeApiError(404, 'NotFound', `the server could not find the requested resource`, undefined, {
+    cause: path,
+  });
 }
 
 export function resourceExpired(message: string): KubeApiError {
@@ -126,12 +142,23 @@ export function resourceExpired(message: string): KubeApiError {
 
 export function internalError(err: unknown): KubeApiError {
   const text = err instanceof Error ? err.message : String(err);
-  return new KubeApiError(500, 'InternalError', `Internal error occurred: ${text}`, { causes: [{ message: text }] }, { cause: err });
+  return new KubeApiError(
+    500,
+    'InternalError',
+    `Internal error occurred: ${text}`,
+    { causes: [{ message: text }] },
+    { cause: err },
+  );
 }
 
 /** One field error, as field.Error in apimachinery. */
 export interface FieldError {
-  type: 'FieldValueInvalid' | 'FieldValueRequired' | 'FieldValueForbidden' | 'FieldValueNotSupported' | 'FieldValueDuplicate';
+  type:
+    | 'FieldValueInvalid'
+    | 'FieldValueRequired'
+    | 'FieldValueForbidden'
+    | 'FieldValueNotSupported'
+    | 'FieldValueDuplicate';
   field: string;
   /** The offending value; rendered as the real server does (strings quoted). */
   value?: unknown;

@@ -59,7 +59,12 @@ export function validateLabels(labels: unknown, field = 'metadata.labels'): Fiel
     if (typeof value !== 'string') {
       errors.push({ type: 'FieldValueInvalid', field, value, detail: 'must be a string' });
     } else if (value.length > 63 || !LABEL_VALUE.test(value)) {
-      errors.push({ type: 'FieldValueInvalid', field, value, detail: value.length > 63 ? 'must be no more than 63 characters' : MSG_LABEL_VALUE });
+      errors.push({
+        type: 'FieldValueInvalid',
+        field,
+        value,
+        detail: value.length > 63 ? 'must be no more than 63 characters' : MSG_LABEL_VALUE,
+      });
     }
   }
   return errors;
@@ -76,12 +81,25 @@ export function validateQualifiedName(key: string, field: string): FieldError[] 
       errors.push({ type: 'FieldValueInvalid', field, value: key, detail: `prefix part ${MSG_SUBDOMAIN}` });
     }
   } else if (parts.length > 2) {
-    errors.push({ type: 'FieldValueInvalid', field, value: key, detail: `${MSG_QUALIFIED} with an optional DNS subdomain prefix and '/' (e.g. 'example.com/MyName')` });
+    errors.push({
+      type: 'FieldValueInvalid',
+      field,
+      value: key,
+      detail: `${MSG_QUALIFIED} with an optional DNS subdomain prefix and '/' (e.g. 'example.com/MyName')`,
+    });
     return errors;
   }
-  if (name.length === 0) errors.push({ type: 'FieldValueInvalid', field, value: key, detail: 'name part must be non-empty' });
-  else if (name.length > 63) errors.push({ type: 'FieldValueInvalid', field, value: key, detail: 'name part must be no more than 63 characters' });
-  else if (!QUALIFIED_NAME.test(name)) errors.push({ type: 'FieldValueInvalid', field, value: key, detail: MSG_QUALIFIED });
+  if (name.length === 0)
+    errors.push({ type: 'FieldValueInvalid', field, value: key, detail: 'name part must be non-empty' });
+  else if (name.length > 63)
+    errors.push({
+      type: 'FieldValueInvalid',
+      field,
+      value: key,
+      detail: 'name part must be no more than 63 characters',
+    });
+  else if (!QUALIFIED_NAME.test(name))
+    errors.push({ type: 'FieldValueInvalid', field, value: key, detail: MSG_QUALIFIED });
   return errors;
 }
 
@@ -95,7 +113,8 @@ export function validateDataKeys(data: unknown, field: string): FieldError[] {
         type: 'FieldValueInvalid',
         field,
         value: key,
-        detail: "a valid config key must consist of alphanumeric characters, '-', '_' or '.' (e.g. 'key.name',  or 'KEY_NAME',  or 'key-name', regex used for validation is '[-._a-zA-Z0-9]+')",
+        detail:
+          "a valid config key must consist of alphanumeric characters, '-', '_' or '.' (e.g. 'key.name',  or 'KEY_NAME',  or 'key-name', regex used for validation is '[-._a-zA-Z0-9]+')",
       });
     }
   }

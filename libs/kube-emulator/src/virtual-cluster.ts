@@ -89,7 +89,12 @@ export class VirtualCluster {
     this.version = opts.version ?? DEFAULT_VERSION;
     this.clock = opts.now ?? Date.now;
     for (const ns of INITIAL_NAMESPACES) {
-      this.create(this.typeOf('', 'namespaces')!, undefined, { apiVersion: 'v1', kind: 'Namespace', metadata: { name: ns } }, { fieldManager: 'kube-apiserver' });
+      this.create(
+        this.typeOf('', 'namespaces')!,
+        undefined,
+        { apiVersion: 'v1', kind: 'Namespace', metadata: { name: ns } },
+        { fieldManager: 'kube-apiserver' },
+      );
     }
   }
 
@@ -102,7 +107,9 @@ export class VirtualCluster {
   }
 
   typeOf(group: string, resource: string, version?: string): ResourceType | undefined {
-    return this.allTypes().find((t) => t.group === group && t.resource === resource && (version === undefined || t.version === version));
+    return this.allTypes().find(
+      (t) => t.group === group && t.resource === resource && (version === undefined || t.version === version),
+    );
   }
 
   typeOfKind(apiVersion: string, kind: string): ResourceType | undefined {
@@ -130,13 +137,24 @@ export class VirtualCluster {
     if (this.store.get(storageKey(type), ns, name)) throw alreadyExists(groupResource(type), name);
     if (m.resourceVersion) {
       throw invalid({ group: type.group, kind: type.kind }, name, [
-        { type: 'FieldValueForbidden', field: 'metadata.resourceVersion', detail: 'resourceVersion can not be set for Create requests' },
+        {
+          type: 'FieldValueForbidden',
+          field: 'metadata.resourceVersion',
+          detail: 'resourceVersion can not be set for Create requests',
+        },
       ]);
     }
     return this.commit(type, undefined, obj, { ...opts, created: true });
   }
 
-  update(type: ResourceType, namespace: string | undefined, name: string, body: unknown, opts: WriteOptions = {}, subresource?: string): KubeObject {
+  update(
+    type: ResourceType,
+    namespace: string | undefined,
+    name: string,
+    body: unknown,
+    opts: WriteOptions = {},
+    subresource?: string,
+  ): KubeObject {
     const obj = this.checkBody(type, body, namespace);
     const m = meta(obj);
     if (m.name !== undefined && m.name !== name) {
@@ -146,7 +164,11 @@ export class VirtualCluster {
     const ns = type.namespaced ? namespace : undefined;
     const live = this.store.get(storageKey(type), ns, name);
     if (!live) throw notFound(groupResource(type), name);
-    if (m.resourceVersion !== undefined && m.resourceVersion !== '' && m.resourceVersion !== live.metadata.resourceVersion) {
+    if (
+      m.resourceVersion !== undefined &&
+      m.resourceVersion !== '' &&
+      m.resourceVersion !== live.metadata.resourceVersion
+    ) {
       throw staleConflict(groupResource(type), name);
     }
     return this.commit(type, live, obj, { ...opts, subresource });
@@ -163,16 +185,21 @@ export class VirtualCluster {
   ): { object: KubeObject; created: boolean } {
     const ns = type.namespaced ? namespace : undefined;
     const live = this.store.get(storageKey(type), ns, name);
-    if (contentType === 'application/apply-patch+yaml') return this.apply(type, ns, name, live, rawBody, opts, subresource);
+    if (contentType === 'application/apply-patch+yaml')
+      return this.apply(type, ns, name, live, rawBody, opts, subresource);
     if (opts.force !== undefined) {
-      throw invalid({ group: 'meta.k8s.io', kind: 'PatchOptions' }, '', [{ type: 'FieldValueForbidden', field: 'force', detail: 'may not be specified for non-apply patch' }]);
+      throw invalid({ group: 'meta.k8s.io', kind: 'PatchOptions' }, '', [
+        { type: 'FieldValueForbidden', field: 'force', detail: 'may not be specified for non-apply patch' },
+      ]);
     }
     if (!live) throw notFound(groupResource(type), name);
     let patchBody: unknown;
     try {
       patchBody = JSON.parse(rawBody);
     } catch (err) {
-      throw new KubeApiError(400, 'BadRequest', `error decoding patch: ${(err as Error).message}`, undefined, { cause: err });
+      throw new KubeApiError(400, 'BadRequest', `error decoding patch: ${(err as Error).message}`, undefined, {
+        cause: err,
+      });
     }
     const current = this.present(type, live);
     let patched: unknown;
@@ -181,14 +208,16 @@ export class VirtualCluster {
       // through apply by the agent; lists are replaced whole rather than merged by key.
       case 'application/merge-patch+json':
       case 'application/strategic-merge-patch+json':
-        if (!isPlainObject(patchBody)) throw badRequest('json: cannot unmarshal into Go value of type map[string]interface {}');
+        if (!isPlainObject(patchBody))
+          throw badRequest('json: cannot unmarshal into Go value of type map[string]interface {}');
         patched = mergePatch(current, patchBody);
         break;
       case 'application/json-patch+json':
         try {
           patched = applyJsonPatch(current, patchBody);
         } catch (err) {
-          if (err instanceof JsonPatchError) throw new KubeApiError(422, 'Invalid', err.message, undefined, { cause: err });
+          if (err instanceof JsonPatchError)
+            throw new KubeApiError(422, 'Invalid', err.message, undefined, { cause: err });
           throw err;
         }
         break;
@@ -204,14 +233,23 @@ export class VirtualCluster {
     return { object: this.commit(type, live, patched, { ...opts, subresource }), created: false };
   }
 
-  delete(type: ResourceType, namespace: string | undefined, name: string, opts: { dryRun?: boolean; preconditions?: { uid?: string; resourceVersion?: string } } = {}): Obj {
+  delete(
+    type: ResourceType,
+    namespace: string | undefined,
+    name: string,
+    opts: { dryRun?: boolean; preconditions?: { uid?: string; resourceVersion?: string } } = {},
+  ): Obj {
     const ns = type.namespaced ? namespace : undefined;
     const key = storageKey(type);
     const live = this.store.get(key, ns, name);
     if (!live) throw notFound(groupResource(type), name);
     const pre = opts.preconditions;
     if (pre?.uid && pre.uid !== live.metadata.uid) {
-      throw conflictWithMessage(groupResource(type), name, `Precondition failed: UID in precondition: ${pre.uid}, UID in object meta: ${String(live.metadata.uid)}`);
+      throw conflictWithMessage(
+        groupResource(type),
+        name,
+        `Precondition failed: UID in precondition: ${pre.uid}, UID in object meta: ${String(live.metadata.uid)}`,
+      );
     }
     if (pre?.resourceVersion && pre.resourceVersion !== live.metadata.resourceVersion) {
       throw conflictWithMessage(
@@ -222,7 +260,10 @@ export class VirtualCluster {
     }
     const isNamespace = type.group === '' && type.resource === 'namespaces';
     if (isNamespace && PROTECTED_NAMESPACES.has(name)) {
-      throw new KubeApiError(403, 'Forbidden', `namespaces "${name}" is forbidden: this namespace may not be deleted`, { name, kind: 'namespaces' });
+      throw new KubeApiError(403, 'Forbidden', `namespaces "${name}" is forbidden: this namespace may not be deleted`, {
+        name,
+        kind: 'namespaces',
+      });
     }
     const finalizers = Array.isArray(live.metadata.finalizers) ? live.metadata.finalizers : [];
     if (isNamespace || finalizers.length > 0) {
@@ -238,7 +279,8 @@ export class VirtualCluster {
     }
     if (!opts.dryRun) {
       this.store.remove(key, ns, name);
-      if (type.group === 'apiextensions.k8s.io' && type.resource === 'customresourcedefinitions') this.unregisterCrd(live);
+      if (type.group === 'apiextensions.k8s.io' && type.resource === 'customresourcedefinitions')
+        this.unregisterCrd(live);
     }
     const details: Obj = { name };
     if (type.group) details.group = type.group;
@@ -251,13 +293,20 @@ export class VirtualCluster {
   finishNamespaceDeletion(name: string): void {
     for (const t of this.allTypes()) {
       if (!t.namespaced || this.typeOf(t.group, t.resource) !== t) continue;
-      for (const o of this.store.list(storageKey(t), name)) this.store.remove(storageKey(t), name, o.metadata.name as string);
+      for (const o of this.store.list(storageKey(t), name))
+        this.store.remove(storageKey(t), name, o.metadata.name as string);
     }
     this.store.remove('/namespaces', undefined, name);
   }
 
   /** Writes status as a controller would, through the store so that watches see it; no-op if unchanged. */
-  writeStatus(type: ResourceType, namespace: string | undefined, name: string, status: Obj, manager = 'kube-controller-manager'): void {
+  writeStatus(
+    type: ResourceType,
+    namespace: string | undefined,
+    name: string,
+    status: Obj,
+    manager = 'kube-controller-manager',
+  ): void {
     const live = this.store.get(storageKey(type), type.namespaced ? namespace : undefined, name);
     if (!live || deepEqual((live as Obj).status, status)) return;
     this.commit(type, live, { ...live, status }, { fieldManager: manager, subresource: 'status' });
@@ -275,7 +324,13 @@ export class VirtualCluster {
         if (token.v !== 'meta.k8s.io/v1' || typeof token.start !== 'string') throw new Error('bad token');
         start = token.start;
       } catch (err) {
-        throw new KubeApiError(400, 'BadRequest', 'continue key is not valid: incorrect encoded start resourceVersion (version meta.k8s.io/v1)', undefined, { cause: err });
+        throw new KubeApiError(
+          400,
+          'BadRequest',
+          'continue key is not valid: incorrect encoded start resourceVersion (version meta.k8s.io/v1)',
+          undefined,
+          { cause: err },
+        );
       }
     }
     const ns = type.namespaced ? namespace : undefined;
@@ -329,7 +384,8 @@ export class VirtualCluster {
   private async route(req: IncomingMessage, res: ServerResponse, path: string, query: URLSearchParams): Promise<void> {
     const method = req.method ?? 'GET';
     const segments = path.split('/').filter(Boolean);
-    if (segments.length === 0) return sendJson(res, 200, { paths: ['/api', '/api/v1', '/apis', '/healthz', '/livez', '/readyz', '/version'] });
+    if (segments.length === 0)
+      return sendJson(res, 200, { paths: ['/api', '/api/v1', '/apis', '/healthz', '/livez', '/readyz', '/version'] });
     const [head] = segments;
     if (head === 'version' && segments.length === 1) return sendJson(res, 200, this.versionBody());
     if ((head === 'healthz' || head === 'livez' || head === 'readyz') && method === 'GET') {
@@ -338,7 +394,13 @@ export class VirtualCluster {
     }
     if (head === 'api') {
       if (segments.length === 1) {
-        return sendJson(res, 200, { kind: 'APIVersions', versions: ['v1'], serverAddressByClientCIDRs: [{ clientCIDR: '0.0.0.0/0', serverAddress: req.socket.localAddress + ':' + req.socket.localPort }] });
+        return sendJson(res, 200, {
+          kind: 'APIVersions',
+          versions: ['v1'],
+          serverAddressByClientCIDRs: [
+            { clientCIDR: '0.0.0.0/0', serverAddress: req.socket.localAddress + ':' + req.socket.localPort },
+          ],
+        });
       }
       if (segments[1] !== 'v1') throw pathNotFound(path);
       if (segments.length === 2) return sendJson(res, 200, this.resourceList('', 'v1'));
@@ -370,20 +432,32 @@ export class VirtualCluster {
     const find = (resource: string): ResourceType | undefined => this.typeOf(group, resource, version);
     if (segs[0] === 'namespaces' && segs.length >= 3) {
       const type = find(segs[2]!);
-      if (type?.namespaced && segs.length <= 5) return { type, namespace: segs[1], name: segs[3], subresource: segs[4], watchPath };
+      if (type?.namespaced && segs.length <= 5)
+        return { type, namespace: segs[1], name: segs[3], subresource: segs[4], watchPath };
     }
     const type = find(segs[0] ?? '');
     if (!type || segs.length > 3) throw pathNotFound(rest.join('/'));
     return { type, name: segs[1], subresource: segs[2], watchPath };
   }
 
-  private async serveResource(req: IncomingMessage, res: ServerResponse, group: string, version: string, rest: string[], query: URLSearchParams): Promise<void> {
+  private async serveResource(
+    req: IncomingMessage,
+    res: ServerResponse,
+    group: string,
+    version: string,
+    rest: string[],
+    query: URLSearchParams,
+  ): Promise<void> {
     const target = this.resolve(group, version, rest);
     const { type, namespace, name, subresource } = target;
     const method = req.method ?? 'GET';
     if (subresource && !(subresource === 'status' && type.hasStatus)) throw pathNotFound(rest.join('/'));
     const dryRun = parseDryRun(query);
-    const opts: WriteOptions = { dryRun, fieldManager: query.get('fieldManager') ?? undefined, userAgent: req.headers['user-agent'] };
+    const opts: WriteOptions = {
+      dryRun,
+      fieldManager: query.get('fieldManager') ?? undefined,
+      userAgent: req.headers['user-agent'],
+    };
     const isWatch = target.watchPath || query.get('watch') === 'true' || query.get('watch') === '1';
 
     if (method === 'GET' && name) return sendJson(res, 200, this.get(type, namespace, name));
@@ -393,11 +467,24 @@ export class VirtualCluster {
       const created = this.create(type, namespace, parseJsonBody(await readBody(req), type), opts);
       return sendJson(res, 201, created);
     }
-    if (method === 'PUT' && name) return sendJson(res, 200, this.update(type, namespace, name, parseJsonBody(await readBody(req), type), opts, subresource));
+    if (method === 'PUT' && name)
+      return sendJson(
+        res,
+        200,
+        this.update(type, namespace, name, parseJsonBody(await readBody(req), type), opts, subresource),
+      );
     if (method === 'PATCH' && name) {
       const contentType = (req.headers['content-type'] ?? '').split(';')[0]!.trim();
       const force = query.has('force') ? query.get('force') === 'true' : undefined;
-      const { object, created } = this.patch(type, namespace, name, contentType, await readBody(req), { ...opts, force }, subresource);
+      const { object, created } = this.patch(
+        type,
+        namespace,
+        name,
+        contentType,
+        await readBody(req),
+        { ...opts, force },
+        subresource,
+      );
       return sendJson(res, created ? 201 : 200, object);
     }
     if (method === 'DELETE' && name) {
@@ -422,7 +509,13 @@ export class VirtualCluster {
     throw methodNotSupported(groupResource(type), method.toLowerCase());
   }
 
-  private watch(req: IncomingMessage, res: ServerResponse, type: ResourceType, namespace: string | undefined, query: URLSearchParams): void {
+  private watch(
+    req: IncomingMessage,
+    res: ServerResponse,
+    type: ResourceType,
+    namespace: string | undefined,
+    query: URLSearchParams,
+  ): void {
     const labels = this.labelSelector(query);
     const fields = this.fieldSelector(type, query);
     const key = storageKey(type);
@@ -444,14 +537,19 @@ export class VirtualCluster {
         expired = err;
       }
     }
-    res.writeHead(200, { 'Content-Type': 'application/json', 'Cache-Control': 'no-cache, private', 'Transfer-Encoding': 'chunked' });
+    res.writeHead(200, {
+      'Content-Type': 'application/json',
+      'Cache-Control': 'no-cache, private',
+      'Transfer-Encoding': 'chunked',
+    });
     // Clients wait for the headers before they consider the watch open: send them now.
     res.flushHeaders();
     const write = (eventType: string, object: unknown): void => {
       res.write(`${JSON.stringify({ type: eventType, object })}\n`);
     };
     const inScope = (o: KubeObject): boolean => !ns || o.metadata.namespace === ns;
-    const visible = (o: KubeObject | undefined): boolean => o !== undefined && inScope(o) && this.matches(type, o, labels, fields);
+    const visible = (o: KubeObject | undefined): boolean =>
+      o !== undefined && inScope(o) && this.matches(type, o, labels, fields);
 
     const emit = (e: ChangeEvent): void => {
       if (e.key !== key) return;
@@ -488,7 +586,11 @@ export class VirtualCluster {
     timers.push(setTimeout(close, duration));
     if (bookmarks) {
       const tick = (): void => {
-        write('BOOKMARK', { kind: type.kind, apiVersion: apiVersionOf(type), metadata: { resourceVersion: String(this.store.resourceVersion) } });
+        write('BOOKMARK', {
+          kind: type.kind,
+          apiVersion: apiVersionOf(type),
+          metadata: { resourceVersion: String(this.store.resourceVersion) },
+        });
         timers.push(setTimeout(tick, WATCH_BOOKMARK_INTERVAL_MS).unref());
       };
       timers.push(setTimeout(tick, WATCH_BOOKMARK_INTERVAL_MS).unref());
@@ -513,7 +615,15 @@ export class VirtualCluster {
     };
   }
 
-  private groupList(): { kind: string; apiVersion: string; groups: { name: string; versions: { groupVersion: string; version: string }[]; preferredVersion: { groupVersion: string; version: string } }[] } {
+  private groupList(): {
+    kind: string;
+    apiVersion: string;
+    groups: {
+      name: string;
+      versions: { groupVersion: string; version: string }[];
+      preferredVersion: { groupVersion: string; version: string };
+    }[];
+  } {
     const groups = new Map<string, string[]>();
     for (const t of this.allTypes()) {
       if (!t.group) continue;
@@ -535,11 +645,24 @@ export class VirtualCluster {
   private resourceList(group: string, version: string): Obj {
     const resources: Obj[] = [];
     for (const t of this.allTypes().filter((x) => x.group === group && x.version === version)) {
-      const r: Obj = { name: t.resource, singularName: t.singular, namespaced: t.namespaced, kind: t.kind, verbs: t.verbs };
+      const r: Obj = {
+        name: t.resource,
+        singularName: t.singular,
+        namespaced: t.namespaced,
+        kind: t.kind,
+        verbs: t.verbs,
+      };
       if (t.shortNames?.length) r.shortNames = t.shortNames;
       if (t.categories?.length) r.categories = t.categories;
       resources.push(r);
-      if (t.hasStatus) resources.push({ name: `${t.resource}/status`, singularName: '', namespaced: t.namespaced, kind: t.kind, verbs: ['get', 'patch', 'update'] });
+      if (t.hasStatus)
+        resources.push({
+          name: `${t.resource}/status`,
+          singularName: '',
+          namespaced: t.namespaced,
+          kind: t.kind,
+          verbs: ['get', 'patch', 'update'],
+        });
     }
     const body: Obj = { kind: 'APIResourceList' };
     if (group) body.apiVersion = 'v1';
@@ -560,7 +683,8 @@ export class VirtualCluster {
     try {
       return parseLabelSelector(query.get('labelSelector') ?? undefined);
     } catch (err) {
-      if (err instanceof SelectorParseError) throw new KubeApiError(400, 'BadRequest', err.message, undefined, { cause: err });
+      if (err instanceof SelectorParseError)
+        throw new KubeApiError(400, 'BadRequest', err.message, undefined, { cause: err });
       throw err;
     }
   }
@@ -570,7 +694,8 @@ export class VirtualCluster {
     try {
       reqs = parseFieldSelector(query.get('fieldSelector') ?? undefined);
     } catch (err) {
-      if (err instanceof SelectorParseError) throw new KubeApiError(400, 'BadRequest', err.message, undefined, { cause: err });
+      if (err instanceof SelectorParseError)
+        throw new KubeApiError(400, 'BadRequest', err.message, undefined, { cause: err });
       throw err;
     }
     for (const r of reqs) {
@@ -582,7 +707,10 @@ export class VirtualCluster {
   }
 
   private matches(type: ResourceType, o: KubeObject, labels: LabelRequirement[], fields: FieldRequirement[]): boolean {
-    return matchesLabels(labels, o.metadata.labels as Record<string, string> | undefined) && matchesFields(fields, (f) => fieldValue(type, o, f));
+    return (
+      matchesLabels(labels, o.metadata.labels as Record<string, string> | undefined) &&
+      matchesFields(fields, (f) => fieldValue(type, o, f))
+    );
   }
 
   private checkBody(type: ResourceType, body: unknown, namespace: string | undefined): Obj {
@@ -592,7 +720,9 @@ export class VirtualCluster {
       throw badRequest(`the object provided is unrecognized (must be of type ${type.kind}): ${String(obj.kind)}`);
     }
     if (obj.apiVersion !== undefined && obj.apiVersion !== apiVersionOf(type)) {
-      throw badRequest(`the API version in the data (${String(obj.apiVersion)}) does not match the expected API version (${apiVersionOf(type)})`);
+      throw badRequest(
+        `the API version in the data (${String(obj.apiVersion)}) does not match the expected API version (${apiVersionOf(type)})`,
+      );
     }
     obj.apiVersion = apiVersionOf(type);
     obj.kind = type.kind;
@@ -618,13 +748,19 @@ export class VirtualCluster {
     }
     errors.push(...validateLabels(m.labels));
     if (m.annotations !== undefined && !isPlainObject(m.annotations)) {
-      errors.push({ type: 'FieldValueInvalid', field: 'metadata.annotations', value: m.annotations, detail: 'must be a map of string to string' });
+      errors.push({
+        type: 'FieldValueInvalid',
+        field: 'metadata.annotations',
+        value: m.annotations,
+        detail: 'must be a map of string to string',
+      });
     }
     if (type.kind === 'ConfigMap' || type.kind === 'Secret') {
       errors.push(...validateDataKeys(obj.data, 'data'));
       if (type.kind === 'ConfigMap') errors.push(...validateDataKeys(obj.binaryData, 'binaryData'));
     }
-    if (type.group === 'apiextensions.k8s.io' && type.resource === 'customresourcedefinitions') errors.push(...validateCrd(obj, name));
+    if (type.group === 'apiextensions.k8s.io' && type.resource === 'customresourcedefinitions')
+      errors.push(...validateCrd(obj, name));
     if (type.kind === 'Deployment' && type.group === 'apps') errors.push(...validateWorkload(obj));
     if (errors.length > 0) throw invalid({ group: type.group, kind: type.kind }, name, errors);
   }
@@ -633,11 +769,22 @@ export class VirtualCluster {
     const ns = this.store.get('/namespaces', undefined, namespace);
     if (!ns) throw notFound({ group: '', resource: 'namespaces' }, namespace);
     if (creating && ns.metadata.deletionTimestamp) {
-      throw new KubeApiError(403, 'Forbidden', `unable to create new content in namespace ${namespace} because it is being terminated`, {
-        name: namespace,
-        kind: 'namespaces',
-        causes: [{ reason: 'NamespaceTerminating', message: `namespace ${namespace} is being terminated`, field: 'metadata.namespace' }],
-      });
+      throw new KubeApiError(
+        403,
+        'Forbidden',
+        `unable to create new content in namespace ${namespace} because it is being terminated`,
+        {
+          name: namespace,
+          kind: 'namespaces',
+          causes: [
+            {
+              reason: 'NamespaceTerminating',
+              message: `namespace ${namespace} is being terminated`,
+              field: 'metadata.namespace',
+            },
+          ],
+        },
+      );
     }
   }
 
@@ -651,25 +798,33 @@ export class VirtualCluster {
     subresource: string | undefined,
   ): { object: KubeObject; created: boolean } {
     if (!opts.fieldManager) {
-      throw invalid({ group: 'meta.k8s.io', kind: 'PatchOptions' }, '', [{ type: 'FieldValueRequired', field: 'fieldManager', detail: 'is required for apply patch' }]);
+      throw invalid({ group: 'meta.k8s.io', kind: 'PatchOptions' }, '', [
+        { type: 'FieldValueRequired', field: 'fieldManager', detail: 'is required for apply patch' },
+      ]);
     }
     let config: unknown;
     try {
       config = parseYaml(rawBody);
     } catch (err) {
-      throw new KubeApiError(400, 'BadRequest', `error decoding YAML: ${(err as Error).message}`, undefined, { cause: err });
+      throw new KubeApiError(400, 'BadRequest', `error decoding YAML: ${(err as Error).message}`, undefined, {
+        cause: err,
+      });
     }
     if (!isPlainObject(config)) throw badRequest('error decoding YAML: the applied configuration is not an object');
     if (config.apiVersion !== apiVersionOf(type) || config.kind !== type.kind) {
-      throw badRequest(`the API version in the data (${String(config.apiVersion)}) and kind (${String(config.kind)}) do not match the request (${apiVersionOf(type)}, ${type.kind})`);
+      throw badRequest(
+        `the API version in the data (${String(config.apiVersion)}) and kind (${String(config.kind)}) do not match the request (${apiVersionOf(type)}, ${type.kind})`,
+      );
     }
     const cm = meta(config);
-    if (cm.name !== undefined && cm.name !== name) throw badRequest(`the name of the object (${String(cm.name)}) does not match the name on the URL (${name})`);
+    if (cm.name !== undefined && cm.name !== name)
+      throw badRequest(`the name of the object (${String(cm.name)}) does not match the name on the URL (${name})`);
     if (cm.managedFields !== undefined) throw badRequest('metadata.managedFields must be nil');
     if (type.namespaced && cm.namespace !== undefined && cm.namespace !== ns) {
       throw badRequest('the namespace of the provided object does not match the namespace sent on the request');
     }
-    if (cm.resourceVersion !== undefined && live && cm.resourceVersion !== live.metadata.resourceVersion) throw staleConflict(groupResource(type), name);
+    if (cm.resourceVersion !== undefined && live && cm.resourceVersion !== live.metadata.resourceVersion)
+      throw staleConflict(groupResource(type), name);
     if (!live) {
       if (subresource) throw notFound(groupResource(type), name);
       if (type.namespaced) this.requireNamespace(ns!, true);
@@ -692,7 +847,10 @@ export class VirtualCluster {
       const m = meta(next);
       m.name = name;
       this.validate(type, next, name, true);
-      return { object: this.commit(type, undefined, next, { ...opts, created: true, managedFieldsDone: true }), created: true };
+      return {
+        object: this.commit(type, undefined, next, { ...opts, created: true, managedFieldsDone: true }),
+        created: true,
+      };
     }
     return { object: this.commit(type, live, next, { ...opts, subresource, managedFieldsDone: true }), created: false };
   }
@@ -726,7 +884,15 @@ export class VirtualCluster {
       const om = meta(o);
       if (live) {
         const lm = live.metadata;
-        for (const f of ['uid', 'creationTimestamp', 'deletionTimestamp', 'deletionGracePeriodSeconds', 'generation', 'namespace', 'name']) {
+        for (const f of [
+          'uid',
+          'creationTimestamp',
+          'deletionTimestamp',
+          'deletionGracePeriodSeconds',
+          'generation',
+          'namespace',
+          'name',
+        ]) {
           if (lm[f] !== undefined) om[f] = lm[f];
           else delete om[f];
         }
@@ -757,7 +923,8 @@ export class VirtualCluster {
         apiVersion: apiVersionOf(type),
         schema: type.schema,
         now,
-        requested: live && opts.subresource !== 'status' ? (candidate.metadata as Obj | undefined)?.managedFields : undefined,
+        requested:
+          live && opts.subresource !== 'status' ? (candidate.metadata as Obj | undefined)?.managedFields : undefined,
       });
     }
     if (Array.isArray(m.managedFields) && m.managedFields.length === 0) delete m.managedFields;
@@ -770,12 +937,21 @@ export class VirtualCluster {
     }
     const finalizers = Array.isArray(m.finalizers) ? m.finalizers : [];
     const key = storageKey(type);
-    if (live && m.deletionTimestamp && finalizers.length === 0 && !(type.group === '' && type.resource === 'namespaces')) {
+    if (
+      live &&
+      m.deletionTimestamp &&
+      finalizers.length === 0 &&
+      !(type.group === '' && type.resource === 'namespaces')
+    ) {
       // The last finalizer is gone: the deletion the object was waiting for happens now.
-      return this.present(type, this.store.remove(key, type.namespaced ? (m.namespace as string) : undefined, m.name as string)!);
+      return this.present(
+        type,
+        this.store.remove(key, type.namespaced ? (m.namespace as string) : undefined, m.name as string)!,
+      );
     }
     const stored = this.store.put(key, ordered);
-    if (type.group === 'apiextensions.k8s.io' && type.resource === 'customresourcedefinitions') this.registerCrd(stored);
+    if (type.group === 'apiextensions.k8s.io' && type.resource === 'customresourcedefinitions')
+      this.registerCrd(stored);
     return this.present(type, stored);
   }
 
@@ -872,7 +1048,8 @@ function fieldValue(type: ResourceType, o: KubeObject, field: string): string | 
     extra['spec.nodeName'] = (x) => (x.spec as Obj | undefined)?.nodeName;
   }
   if (type.kind === 'Event') {
-    for (const f of ['kind', 'name', 'namespace', 'uid']) extra[`involvedObject.${f}`] = (x) => (x.involvedObject as Obj | undefined)?.[f];
+    for (const f of ['kind', 'name', 'namespace', 'uid'])
+      extra[`involvedObject.${f}`] = (x) => (x.involvedObject as Obj | undefined)?.[f];
     extra.reason = (x) => x.reason;
     extra.type = (x) => x.type;
   }
@@ -883,21 +1060,46 @@ function fieldValue(type: ResourceType, o: KubeObject, field: string): string | 
 }
 
 function validateCrd(obj: Obj, name: string): FieldError[] {
-  const spec = (obj.spec ?? {}) as { group?: string; names?: { plural?: string; kind?: string }; versions?: unknown[]; scope?: string };
+  const spec = (obj.spec ?? {}) as {
+    group?: string;
+    names?: { plural?: string; kind?: string };
+    versions?: unknown[];
+    scope?: string;
+  };
   const errors: FieldError[] = [];
   if (!spec.group) errors.push({ type: 'FieldValueRequired', field: 'spec.group', detail: '' });
   if (!spec.names?.plural) errors.push({ type: 'FieldValueRequired', field: 'spec.names.plural', detail: '' });
   if (!spec.names?.kind) errors.push({ type: 'FieldValueRequired', field: 'spec.names.kind', detail: '' });
   if (spec.group && spec.names?.plural && name !== `${spec.names.plural}.${spec.group}`) {
-    errors.push({ type: 'FieldValueInvalid', field: 'metadata.name', value: name, detail: `must be spec.names.plural+"."+spec.group` });
+    errors.push({
+      type: 'FieldValueInvalid',
+      field: 'metadata.name',
+      value: name,
+      detail: `must be spec.names.plural+"."+spec.group`,
+    });
   }
-  if (!Array.isArray(spec.versions) || spec.versions.length === 0) errors.push({ type: 'FieldValueInvalid', field: 'spec.versions', value: null, detail: 'must have exactly one version marked as storage version' });
-  if (spec.scope !== 'Namespaced' && spec.scope !== 'Cluster') errors.push({ type: 'FieldValueNotSupported', field: 'spec.scope', value: spec.scope ?? '', detail: 'supported values: "Cluster", "Namespaced"' });
+  if (!Array.isArray(spec.versions) || spec.versions.length === 0)
+    errors.push({
+      type: 'FieldValueInvalid',
+      field: 'spec.versions',
+      value: null,
+      detail: 'must have exactly one version marked as storage version',
+    });
+  if (spec.scope !== 'Namespaced' && spec.scope !== 'Cluster')
+    errors.push({
+      type: 'FieldValueNotSupported',
+      field: 'spec.scope',
+      value: spec.scope ?? '',
+      detail: 'supported values: "Cluster", "Namespaced"',
+    });
   return errors;
 }
 
 function validateWorkload(obj: Obj): FieldError[] {
-  const spec = (obj.spec ?? {}) as { selector?: unknown; template?: { metadata?: { labels?: Record<string, string> }; spec?: { containers?: unknown[] } } };
+  const spec = (obj.spec ?? {}) as {
+    selector?: unknown;
+    template?: { metadata?: { labels?: Record<string, string> }; spec?: { containers?: unknown[] } };
+  };
   const errors: FieldError[] = [];
   if (!spec.selector) errors.push({ type: 'FieldValueRequired', field: 'spec.selector', detail: '' });
   if (!Array.isArray(spec.template?.spec?.containers) || spec.template!.spec!.containers!.length === 0) {
@@ -911,8 +1113,20 @@ function crdStatus(crd: Obj, now: number): Obj {
   const time = kubeTime(now);
   return {
     conditions: [
-      { type: 'NamesAccepted', status: 'True', lastTransitionTime: time, reason: 'NoConflicts', message: 'no conflicts found' },
-      { type: 'Established', status: 'True', lastTransitionTime: time, reason: 'InitialNamesAccepted', message: 'the initial names have been accepted' },
+      {
+        type: 'NamesAccepted',
+        status: 'True',
+        lastTransitionTime: time,
+        reason: 'NoConflicts',
+        message: 'no conflicts found',
+      },
+      {
+        type: 'Established',
+        status: 'True',
+        lastTransitionTime: time,
+        reason: 'InitialNamesAccepted',
+        message: 'the initial names have been accepted',
+      },
     ],
     acceptedNames: spec.names ?? {},
     storedVersions: (spec.versions ?? []).filter((v) => v.storage).map((v) => v.name),
@@ -969,6 +1183,10 @@ export function readBody(req: IncomingMessage): Promise<string> {
 
 export function sendJson(res: ServerResponse, code: number, body: unknown): void {
   const text = JSON.stringify(body);
-  res.writeHead(code, { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(text), 'Cache-Control': 'no-cache, private' });
+  res.writeHead(code, {
+    'Content-Type': 'application/json',
+    'Content-Length': Buffer.byteLength(text),
+    'Cache-Control': 'no-cache, private',
+  });
   res.end(text);
 }

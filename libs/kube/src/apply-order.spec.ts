@@ -1,7 +1,11 @@
 import { applyPhases, sortForApply, sortForDelete } from './apply-order';
 import type { KubeObject } from './resource-ref';
 
-const o = (apiVersion: string, kind: string, name = kind.toLowerCase()): KubeObject => ({ apiVersion, kind, metadata: { name } });
+const o = (apiVersion: string, kind: string, name = kind.toLowerCase()): KubeObject => ({
+  apiVersion,
+  kind,
+  metadata: { name },
+});
 
 describe('apply order', () => {
   const bundle = [
@@ -45,7 +49,10 @@ describe('apply order', () => {
   });
 
   it('does not treat a custom kind named like a core kind as the core kind', () => {
-    expect(sortForApply([o('example.com/v1', 'Namespace'), o('v1', 'ConfigMap')]).map((x) => x.apiVersion)).toEqual(['v1', 'example.com/v1']);
+    expect(sortForApply([o('example.com/v1', 'Namespace'), o('v1', 'ConfigMap')]).map((x) => x.apiVersion)).toEqual([
+      'v1',
+      'example.com/v1',
+    ]);
   });
 });
 
@@ -53,9 +60,17 @@ describe('list-map keys for old servers', () => {
   it('fills protocol TCP on Service and container ports, keeping explicit ones', () => {
     // Imported here to keep the spec beside the ordering rules it complements.
     const { fillListMapKeys } = jest.requireActual<typeof import('./server-defaults')>('./server-defaults');
-    const svc: KubeObject = { apiVersion: 'v1', kind: 'Service', metadata: { name: 's' }, spec: { ports: [{ port: 80 }, { port: 53, protocol: 'UDP' }] } };
+    const svc: KubeObject = {
+      apiVersion: 'v1',
+      kind: 'Service',
+      metadata: { name: 's' },
+      spec: { ports: [{ port: 80 }, { port: 53, protocol: 'UDP' }] },
+    };
     fillListMapKeys(svc);
-    expect((svc.spec as { ports: unknown[] }).ports).toEqual([{ port: 80, protocol: 'TCP' }, { port: 53, protocol: 'UDP' }]);
+    expect((svc.spec as { ports: unknown[] }).ports).toEqual([
+      { port: 80, protocol: 'TCP' },
+      { port: 53, protocol: 'UDP' },
+    ]);
     const dep: KubeObject = {
       apiVersion: 'apps/v1',
       kind: 'Deployment',

@@ -39,9 +39,23 @@ describe('drift', () => {
       apiVersion: 'apps/v1',
       kind: 'Deployment',
       metadata: { name: 'd' },
-      spec: { replicas, template: { spec: { containers: [{ name: 'a', image }, { name: 'b', image }] } } },
+      spec: {
+        replicas,
+        template: {
+          spec: {
+            containers: [
+              { name: 'a', image },
+              { name: 'b', image },
+            ],
+          },
+        },
+      },
     });
-    expect(computeDrift(dep(1, 'x'), dep(1, 'x'), dep(5, 'y'), { 'apps/Deployment': ['/spec/replicas', '/spec/template/spec/containers/*/image'] })).toEqual([]);
+    expect(
+      computeDrift(dep(1, 'x'), dep(1, 'x'), dep(5, 'y'), {
+        'apps/Deployment': ['/spec/replicas', '/spec/template/spec/containers/*/image'],
+      }),
+    ).toEqual([]);
     expect(computeDrift(dep(1, 'x'), dep(1, 'x'), dep(5, 'x'), { Deployment: ['/spec/replicas'] })).toEqual([]);
     expect(computeDrift(dep(1, 'x'), dep(1, 'x'), dep(5, 'x'), { ConfigMap: ['/spec/replicas'] })).toHaveLength(1);
   });
@@ -50,13 +64,21 @@ describe('drift', () => {
     const secret = (value: string, label: string): KubeObject => ({
       apiVersion: 'v1',
       kind: 'Secret',
-      metadata: { name: 's', labels: { l: label }, annotations: { 'kubectl.kubernetes.io/last-applied-configuration': value } },
+      metadata: {
+        name: 's',
+        labels: { l: label },
+        annotations: { 'kubectl.kubernetes.io/last-applied-configuration': value },
+      },
       data: { password: value },
     });
     const fields = computeDrift(secret('c2VjcmV0', 'x'), secret('c2VjcmV0', 'x'), secret('aGFja2Vk', 'y'), {});
     expect(fields).toEqual([
       { path: '/data/password', desired: REDACTED, live: REDACTED },
-      { path: '/metadata/annotations/kubectl.kubernetes.io~1last-applied-configuration', desired: REDACTED, live: REDACTED },
+      {
+        path: '/metadata/annotations/kubectl.kubernetes.io~1last-applied-configuration',
+        desired: REDACTED,
+        live: REDACTED,
+      },
       { path: '/metadata/labels/l', desired: 'x', live: 'y' },
     ]);
     expect(JSON.stringify(fields)).not.toMatch(/c2VjcmV0|aGFja2Vk/);

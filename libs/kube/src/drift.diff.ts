@@ -43,7 +43,10 @@ export function deepEqual(a: unknown, b: unknown): boolean {
   return false;
 }
 
-export function ignoredPointers(ignoredFields: Record<string, string[]>, ref: Pick<ResourceRef, 'apiVersion' | 'kind'>): string[] {
+export function ignoredPointers(
+  ignoredFields: Record<string, string[]>,
+  ref: Pick<ResourceRef, 'apiVersion' | 'kind'>,
+): string[] {
   return [...(ignoredFields[groupKindOf(ref)] ?? []), ...(ignoredFields[ref.kind] ?? [])];
 }
 

@@ -28,7 +28,8 @@ interface Condition {
 type Obj = Record<string, unknown>;
 const obj = (v: unknown): Obj => (typeof v === 'object' && v !== null ? (v as Obj) : {});
 const num = (v: unknown, fallback = 0): number => (typeof v === 'number' ? v : fallback);
-const conditions = (status: Obj): Condition[] => (Array.isArray(status.conditions) ? (status.conditions as Condition[]) : []);
+const conditions = (status: Obj): Condition[] =>
+  Array.isArray(status.conditions) ? (status.conditions as Condition[]) : [];
 const condition = (status: Obj, type: string): Condition | undefined => conditions(status).find((c) => c.type === type);
 
 const healthy = (message = 'ready'): Health => ({ status: 'healthy', message });
@@ -46,36 +47,46 @@ export function assessHealth(live: KubeObject | undefined): Health {
 
   switch (groupKindOf(live)) {
     case 'apps/Deployment': {
-      if (typeof observed !== 'number' || stale()) return progressing('waiting for the controller to observe the latest generation');
+      if (typeof observed !== 'number' || stale())
+        return progressing('waiting for the controller to observe the latest generation');
       const p = condition(status, 'Progressing');
       if (p?.reason === 'ProgressDeadlineExceeded') return degraded(p.message ?? 'progress deadline exceeded');
       const want = num(spec.replicas, 1);
       const updated = num(status.updatedReplicas);
       if (updated < want) return progressing(`${updated} of ${want} replicas updated`);
-      if (num(status.replicas) > updated) return progressing(`${num(status.replicas) - updated} old replicas pending termination`);
-      if (num(status.readyReplicas) < want) return progressing(`${num(status.readyReplicas)} of ${want} replicas ready`);
-      if (num(status.availableReplicas) < want) return progressing(`${num(status.availableReplicas)} of ${want} replicas available`);
+      if (num(status.replicas) > updated)
+        return progressing(`${num(status.replicas) - updated} old replicas pending termination`);
+      if (num(status.readyReplicas) < want)
+        return progressing(`${num(status.readyReplicas)} of ${want} replicas ready`);
+      if (num(status.availableReplicas) < want)
+        return progressing(`${num(status.availableReplicas)} of ${want} replicas available`);
       return healthy(`${want} replicas available`);
     }
     case 'apps/StatefulSet': {
-      if (typeof observed !== 'number' || stale()) return progressing('waiting for the controller to observe the latest generation');
+      if (typeof observed !== 'number' || stale())
+        return progressing('waiting for the controller to observe the latest generation');
       const want = num(spec.replicas, 1);
-      if (num(status.readyReplicas) < want) return progressing(`${num(status.readyReplicas)} of ${want} replicas ready`);
+      if (num(status.readyReplicas) < want)
+        return progressing(`${num(status.readyReplicas)} of ${want} replicas ready`);
       const strategy = obj(spec.updateStrategy);
       if ((strategy.type ?? 'RollingUpdate') === 'RollingUpdate') {
         const partition = num(obj(strategy.rollingUpdate).partition);
-        if (num(status.updatedReplicas) < want - partition) return progressing(`${num(status.updatedReplicas)} of ${want - partition} replicas updated`);
+        if (num(status.updatedReplicas) < want - partition)
+          return progressing(`${num(status.updatedReplicas)} of ${want - partition} replicas updated`);
         if (partition === 0 && status.updateRevision !== undefined && status.currentRevision !== status.updateRevision)
           return progressing('rollout in progress');
       }
       return healthy(`${want} replicas ready`);
     }
     case 'apps/DaemonSet': {
-      if (typeof observed !== 'number' || stale()) return progressing('waiting for the controller to observe the latest generation');
+      if (typeof observed !== 'number' || stale())
+        return progressing('waiting for the controller to observe the latest generation');
       const want = num(status.desiredNumberScheduled);
-      if (num(status.updatedNumberScheduled) < want) return progressing(`${num(status.updatedNumberScheduled)} of ${want} pods updated`);
+      if (num(status.updatedNumberScheduled) < want)
+        return progressing(`${num(status.updatedNumberScheduled)} of ${want} pods updated`);
       if (num(status.numberReady) < want) return progressing(`${num(status.numberReady)} of ${want} pods ready`);
-      if (num(status.numberAvailable) < want) return progressing(`${num(status.numberAvailable)} of ${want} pods available`);
+      if (num(status.numberAvailable) < want)
+        return progressing(`${num(status.numberAvailable)} of ${want} pods available`);
       return healthy(`${want} pods available`);
     }
     case 'batch/Job': {
@@ -91,16 +102,20 @@ export function assessHealth(live: KubeObject | undefined): Health {
     case 'Service': {
       if (spec.type !== 'LoadBalancer') return healthy('exists');
       const ingress = obj(status.loadBalancer).ingress;
-      return Array.isArray(ingress) && ingress.length > 0 ? healthy('load balancer ready') : progressing('waiting for a load balancer');
+      return Array.isArray(ingress) && ingress.length > 0
+        ? healthy('load balancer ready')
+        : progressing('waiting for a load balancer');
     }
     case 'Pod': {
       if (status.phase === 'Succeeded') return healthy('completed');
       if (status.phase === 'Failed') return degraded(String(status.message ?? status.reason ?? 'pod failed'));
-      if (status.phase === 'Running' && condition(status, 'Ready')?.status === 'True') return healthy('running and ready');
+      if (status.phase === 'Running' && condition(status, 'Ready')?.status === 'True')
+        return healthy('running and ready');
       return progressing(`phase ${String(status.phase ?? 'Pending')}`);
     }
     case 'apiextensions.k8s.io/CustomResourceDefinition': {
-      if (condition(status, 'NamesAccepted')?.status === 'False') return degraded(condition(status, 'NamesAccepted')?.message ?? 'names not accepted');
+      if (condition(status, 'NamesAccepted')?.status === 'False')
+        return degraded(condition(status, 'NamesAccepted')?.message ?? 'names not accepted');
       if (condition(status, 'Established')?.status === 'True') return healthy('established');
       return progressing('not yet established');
     }
@@ -109,7 +124,8 @@ export function assessHealth(live: KubeObject | undefined): Health {
       const stalled = condition(status, 'Stalled');
       if (stalled?.status === 'True') return degraded(stalled.message ?? stalled.reason ?? 'stalled');
       const reconciling = condition(status, 'Reconciling');
-      if (reconciling?.status === 'True') return progressing(reconciling.message ?? reconciling.reason ?? 'reconciling');
+      if (reconciling?.status === 'True')
+        return progressing(reconciling.message ?? reconciling.reason ?? 'reconciling');
       return healthy('exists');
     }
   }

@@ -15,7 +15,15 @@ export type {
   DriftResolved,
   DriftField,
 } from './reconcile.events';
-export type { AgentScope, Bundle, SyncPolicy, ResourceAction, ResourceResult, Health, HealthStatus } from './reconcile.types';
+export type {
+  AgentScope,
+  Bundle,
+  SyncPolicy,
+  ResourceAction,
+  ResourceResult,
+  Health,
+  HealthStatus,
+} from './reconcile.types';
 export type { KubeObject, ResourceRef } from './resource-ref';
 export { groupKindOf, refKey, refOf, formatRef } from './resource-ref';
 export { assessHealth, worstHealth } from './health.rules';
@@ -26,4 +34,9 @@ export { checkScope } from './allowlist';
 export { DURATIONS, type Durations } from './durations';
 export { APPLICATION_LABEL, BUNDLE_ANNOTATION, MANAGED_BY_LABEL, MANAGED_BY_VALUE } from './labels';
 export { INVENTORY_PREFIX, type Inventory, type InventoryEntry } from './inventory.store';
-export { KubeReconcileError, InvalidApplicationNameError, CorruptInventoryError, CrdNotEstablishedError } from './errors';
+export {
+  KubeReconcileError,
+  InvalidApplicationNameError,
+  CorruptInventoryError,
+  CrdNotEstablishedError,
+} from './errors';

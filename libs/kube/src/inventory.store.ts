@@ -50,7 +50,9 @@ export class InventoryStore {
       if (!Array.isArray(parsed.entries)) throw new Error('entries is not a list');
       return { ...parsed, application };
     } catch (cause) {
-      throw new CorruptInventoryError(`inventory of application ${application} in ${this.namespace} is unreadable`, { cause });
+      throw new CorruptInventoryError(`inventory of application ${application} in ${this.namespace} is unreadable`, {
+        cause,
+      });
     }
   }
 

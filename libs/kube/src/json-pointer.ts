@@ -27,7 +27,13 @@ export function removePointer(root: unknown, pointer: string): void {
     const token = tokens[i]!;
     const last = i === tokens.length - 1;
     const keys: string[] =
-      token === '*' ? (Array.isArray(node) ? node.map((_, k) => String(k)) : isObject(node) ? Object.keys(node) : []) : [token];
+      token === '*'
+        ? Array.isArray(node)
+          ? node.map((_, k) => String(k))
+          : isObject(node)
+            ? Object.keys(node)
+            : []
+        : [token];
     // Deleting array items shifts indexes: go backwards, and mark instead of splice so a
     // wildcard over a list leaves the other positions comparable.
     for (const key of keys.reverse()) {

@@ -60,7 +60,11 @@ export class RawObjectApi extends KubernetesObjectApi {
     }
   }
 
-  async apply(path: string, body: KubeObject, opts: { fieldManager: string; force: boolean; dryRun?: boolean }): Promise<KubeObject> {
+  async apply(
+    path: string,
+    body: KubeObject,
+    opts: { fieldManager: string; force: boolean; dryRun?: boolean },
+  ): Promise<KubeObject> {
     const ctx = this.context(path, HttpMethod.PATCH);
     ctx.setHeaderParam('Content-Type', PatchStrategy.ServerSideApply);
     ctx.setQueryParam('fieldManager', opts.fieldManager);
@@ -71,7 +75,11 @@ export class RawObjectApi extends KubernetesObjectApi {
   }
 
   /** Deletes only if the object still has this uid: a same-named object created since survives (409). */
-  async deleteIfUid(path: string, uid: string, propagationPolicy: 'Background' | 'Foreground' | 'Orphan'): Promise<void> {
+  async deleteIfUid(
+    path: string,
+    uid: string,
+    propagationPolicy: 'Background' | 'Foreground' | 'Orphan',
+  ): Promise<void> {
     const ctx = this.context(path, HttpMethod.DELETE);
     ctx.setHeaderParam('Content-Type', 'application/json');
     ctx.setBody(JSON.stringify({ apiVersion: 'v1', kind: 'DeleteOptions', propagationPolicy, preconditions: { uid } }));
@@ -86,12 +94,20 @@ export class RawObjectApi extends KubernetesObjectApi {
 
   // Untyped responses (objects) come back as the server sent them; typed ones (discovery,
   // Status) keep client-node's handling.
-  protected override async processResponse<T extends KubernetesObject>(response: ResponseContext, type?: string): Promise<T> {
+  protected override async processResponse<T extends KubernetesObject>(
+    response: ResponseContext,
+    type?: string,
+  ): Promise<T> {
     if (type !== undefined) return super.processResponse(response, type) as Promise<T>;
     if (response.httpStatusCode >= 200 && response.httpStatusCode <= 299) {
       return JSON.parse(await response.body.text()) as T;
     }
-    throw new ApiException(response.httpStatusCode, 'Unsuccessful HTTP Request', await response.getBodyAsAny(), response.headers);
+    throw new ApiException(
+      response.httpStatusCode,
+      'Unsuccessful HTTP Request',
+      await response.getBodyAsAny(),
+      response.headers,
+    );
   }
 }
 
@@ -108,9 +124,17 @@ export function describeApiError(err: unknown): { reason: string; message: strin
     }
     if (typeof body === 'object' && body !== null) {
       const status = body as { reason?: string; message?: string };
-      return { reason: status.reason || `Http${err.code}`, message: status.message || String(err.message), code: err.code };
+      return {
+        reason: status.reason || `Http${err.code}`,
+        message: status.message || String(err.message),
+        code: err.code,
+      };
     }
-    return { reason: `Http${err.code}`, message: typeof body === 'string' && body ? body : err.message, code: err.code };
+    return {
+      reason: `Http${err.code}`,
+      message: typeof body === 'string' && body ? body : err.message,
+      code: err.code,
+    };
   }
   return { reason: 'Error', message: err instanceof Error ? err.message : String(err) };
 }

@@ -6,13 +6,7 @@ import type { ResourceRef } from './resource-ref';
  * redacted: Secret values never appear in any of them.
  */
 export type ReconcileEvent =
-  | SyncStarted
-  | SyncSucceeded
-  | SyncFailed
-  | HealthChanged
-  | DriftDetected
-  | DriftCorrected
-  | DriftResolved;
+  SyncStarted | SyncSucceeded | SyncFailed | HealthChanged | DriftDetected | DriftCorrected | DriftResolved;
 
 interface EventBase {
   application: string;

@@ -1,5 +1,12 @@
 import { randomBytes } from 'node:crypto';
-import { AppsV1Api, CoreV1Api, KubeConfig, PatchStrategy, setHeaderOptions, type RequestContext } from '@kubernetes/client-node';
+import {
+  AppsV1Api,
+  CoreV1Api,
+  KubeConfig,
+  PatchStrategy,
+  setHeaderOptions,
+  type RequestContext,
+} from '@kubernetes/client-node';
 // The harness is not exported from @flotilla/testing's index yet; import it from its folder.
 import { startKubeApiServer, type KubeApiServer } from '@flotilla/testing';
 import { Reconciler, type ReconcilerOptions } from './reconciler';
@@ -32,7 +39,10 @@ beforeAll(async () => {
   try {
     server = await startKubeApiServer();
   } catch (err) {
-    throw new Error(`cannot start the real kube-apiserver (build it with \`bash test/kube/build.sh\`, or set FLOTILLA_TEST_KUBECONFIG): ${String(err)}`, { cause: err });
+    throw new Error(
+      `cannot start the real kube-apiserver (build it with \`bash test/kube/build.sh\`, or set FLOTILLA_TEST_KUBECONFIG): ${String(err)}`,
+      { cause: err },
+    );
   }
   kc = new KubeConfig();
   kc.loadFromFile(server.kubeconfigPath);
@@ -46,9 +56,17 @@ afterAll(async () => {
   await server?.stop();
 });
 
-const policy = (over: Partial<SyncPolicy> = {}): SyncPolicy => ({ prune: true, driftMode: 'detect', ignoredFields: {}, ...over });
+const policy = (over: Partial<SyncPolicy> = {}): SyncPolicy => ({
+  prune: true,
+  driftMode: 'detect',
+  ignoredFields: {},
+  ...over,
+});
 
-function reconciler(over: Partial<ReconcilerOptions> = {}, config: KubeConfig = kc): { r: Reconciler; events: ReconcileEvent[] } {
+function reconciler(
+  over: Partial<ReconcilerOptions> = {},
+  config: KubeConfig = kc,
+): { r: Reconciler; events: ReconcileEvent[] } {
   const events: ReconcileEvent[] = [];
   const r = new Reconciler(config, {
     scope: { namespaces: ['*'], kinds: ['*'] },
@@ -88,7 +106,9 @@ async function namespace(): Promise<string> {
   return ns;
 }
 
-async function inventoryOf(app: string): Promise<{ entries: { kind: string; name: string; namespace?: string; uid?: string }[] } | undefined> {
+async function inventoryOf(
+  app: string,
+): Promise<{ entries: { kind: string; name: string; namespace?: string; uid?: string }[] } | undefined> {
   try {
     const cm = await core.readNamespacedConfigMap({ name: `flotilla-inventory-${app}`, namespace: inventoryNamespace });
     return JSON.parse(cm.data!['inventory.json']!);
@@ -124,8 +144,18 @@ describe('Reconciler against the real kube-apiserver', () => {
       // Deliberately out of order: the reconciler must sort.
       { apiVersion: `${group}/v1`, kind: 'Widget', metadata: { name: 'w1', namespace: ns }, spec: { size: 3 } },
       deployment(ns, 'web', 2),
-      { apiVersion: 'v1', kind: 'Service', metadata: { name: 'web', namespace: ns }, spec: { selector: { app: 'web' }, ports: [{ port: 80 }] } },
-      { apiVersion: 'v1', kind: 'Secret', metadata: { name: 'creds', namespace: ns }, stringData: { password: SECRET_VALUE } },
+      {
+        apiVersion: 'v1',
+        kind: 'Service',
+        metadata: { name: 'web', namespace: ns },
+        spec: { selector: { app: 'web' }, ports: [{ port: 80 }] },
+      },
+      {
+        apiVersion: 'v1',
+        kind: 'Secret',
+        metadata: { name: 'creds', namespace: ns },
+        stringData: { password: SECRET_VALUE },
+      },
       configMap(ns, 'settings', { mode: 'prod' }),
       {
         apiVersion: 'rbac.authorization.k8s.io/v1',
@@ -155,7 +185,12 @@ describe('Reconciler against the real kube-apiserver', () => {
               served: true,
               storage: true,
               // A wire key client-node's typed serializer would rename and drop.
-              schema: { openAPIV3Schema: { type: 'object', properties: { spec: { type: 'object', 'x-kubernetes-preserve-unknown-fields': true } } } },
+              schema: {
+                openAPIV3Schema: {
+                  type: 'object',
+                  properties: { spec: { type: 'object', 'x-kubernetes-preserve-unknown-fields': true } },
+                },
+              },
             },
           ],
         },
@@ -180,12 +215,16 @@ describe('Reconciler against the real kube-apiserver', () => {
       'Widget',
     ]);
     expect(first.ok).toBe(true);
-    expect(events.map((e) => e.type)).toEqual(expect.arrayContaining(['SyncStarted', 'SyncSucceeded', 'HealthChanged']));
+    expect(events.map((e) => e.type)).toEqual(
+      expect.arrayContaining(['SyncStarted', 'SyncSucceeded', 'HealthChanged']),
+    );
 
     const cm = await core.readNamespacedConfigMap({ name: 'settings', namespace: ns });
     expect(cm.metadata?.labels).toMatchObject({ [MANAGED_BY_LABEL]: 'flotilla', [APPLICATION_LABEL]: app });
     expect(cm.metadata?.annotations?.[BUNDLE_ANNOTATION]).toBe('sha256:one');
-    expect(cm.metadata?.managedFields?.some((f) => f.manager === 'flotilla-agent' && f.operation === 'Apply')).toBe(true);
+    expect(cm.metadata?.managedFields?.some((f) => f.manager === 'flotilla-agent' && f.operation === 'Apply')).toBe(
+      true,
+    );
     const inv = await inventoryOf(app);
     expect(inv?.entries).toHaveLength(10);
     expect(inv?.entries.every((e) => typeof e.uid === 'string' && e.uid.length > 0)).toBe(true);
@@ -202,13 +241,25 @@ describe('Reconciler against the real kube-apiserver', () => {
       namespace: ns,
       body: {
         ...dep,
-        status: { observedGeneration: dep.metadata!.generation, replicas: 2, updatedReplicas: 2, readyReplicas: 2, availableReplicas: 2 },
+        status: {
+          observedGeneration: dep.metadata!.generation,
+          replicas: 2,
+          updatedReplicas: 2,
+          readyReplicas: 2,
+          availableReplicas: 2,
+        },
       },
     });
     events.length = 0;
     const check = await r.checkDrift(app);
     expect(check.events.filter((e) => e.type.startsWith('Drift'))).toEqual([]);
-    expect(check.events).toContainEqual(expect.objectContaining({ type: 'HealthChanged', ref: expect.objectContaining({ kind: 'Deployment' }), status: 'healthy' }));
+    expect(check.events).toContainEqual(
+      expect.objectContaining({
+        type: 'HealthChanged',
+        ref: expect.objectContaining({ kind: 'Deployment' }),
+        status: 'healthy',
+      }),
+    );
     const appHealth = check.events.find((e) => e.type === 'HealthChanged' && e.ref === undefined);
     expect(appHealth).toMatchObject({ status: 'healthy', previous: 'progressing' });
 
@@ -236,10 +287,24 @@ describe('Reconciler against the real kube-apiserver', () => {
     const ns = await namespace();
     const other = await namespace();
     const { r } = reconciler();
-    await r.sync(app, { digest: 'sha256:1', objects: [configMap(ns, 'keep', { a: '1' }), configMap(ns, 'gone', { a: '1' }), configMap(ns, 'replaced', { a: '1' })] }, policy());
+    await r.sync(
+      app,
+      {
+        digest: 'sha256:1',
+        objects: [
+          configMap(ns, 'keep', { a: '1' }),
+          configMap(ns, 'gone', { a: '1' }),
+          configMap(ns, 'replaced', { a: '1' }),
+        ],
+      },
+      policy(),
+    );
 
     // Someone else's ConfigMap named like ours, in another namespace.
-    await core.createNamespacedConfigMap({ namespace: other, body: { metadata: { name: 'gone' }, data: { mine: 'yes' } } });
+    await core.createNamespacedConfigMap({
+      namespace: other,
+      body: { metadata: { name: 'gone' }, data: { mine: 'yes' } },
+    });
     // Ours deleted and re-created by someone else under the same name, even with our label:
     // the uid differs, so it is not the object the application created.
     await core.deleteNamespacedConfigMap({ name: 'replaced', namespace: ns });
@@ -249,9 +314,16 @@ describe('Reconciler against the real kube-apiserver', () => {
     });
 
     const res = await r.sync(app, { digest: 'sha256:2', objects: [configMap(ns, 'keep', { a: '1' })] }, policy());
-    expect(res.results).toContainEqual({ ref: { apiVersion: 'v1', kind: 'ConfigMap', namespace: ns, name: 'gone' }, action: 'pruned' });
+    expect(res.results).toContainEqual({
+      ref: { apiVersion: 'v1', kind: 'ConfigMap', namespace: ns, name: 'gone' },
+      action: 'pruned',
+    });
     expect(res.results).toContainEqual(
-      expect.objectContaining({ ref: { apiVersion: 'v1', kind: 'ConfigMap', namespace: ns, name: 'replaced' }, action: 'unchanged', reason: 'NotOwned' }),
+      expect.objectContaining({
+        ref: { apiVersion: 'v1', kind: 'ConfigMap', namespace: ns, name: 'replaced' },
+        action: 'unchanged',
+        reason: 'NotOwned',
+      }),
     );
     expect(await readConfigMap(ns, 'gone')).toBeUndefined();
     expect((await readConfigMap(other, 'gone'))?.data).toEqual({ mine: 'yes' });
@@ -262,7 +334,9 @@ describe('Reconciler against the real kube-apiserver', () => {
     // A fresh reconciler (a restarted agent) still knows what the app owns, from the cluster.
     const restarted = reconciler().r;
     const removed = await restarted.remove(app);
-    expect(removed.results).toEqual([{ ref: { apiVersion: 'v1', kind: 'ConfigMap', namespace: ns, name: 'keep' }, action: 'pruned' }]);
+    expect(removed.results).toEqual([
+      { ref: { apiVersion: 'v1', kind: 'ConfigMap', namespace: ns, name: 'keep' }, action: 'pruned' },
+    ]);
     expect(await readConfigMap(ns, 'keep')).toBeUndefined();
     expect(await inventoryOf(app)).toBeUndefined();
     expect((await readConfigMap(other, 'gone'))?.data).toEqual({ mine: 'yes' });
@@ -272,7 +346,11 @@ describe('Reconciler against the real kube-apiserver', () => {
     const app = dns('noprune');
     const ns = await namespace();
     const { r } = reconciler();
-    await r.sync(app, { digest: 'sha256:1', objects: [configMap(ns, 'a', {}), configMap(ns, 'b', {})] }, policy({ prune: false }));
+    await r.sync(
+      app,
+      { digest: 'sha256:1', objects: [configMap(ns, 'a', {}), configMap(ns, 'b', {})] },
+      policy({ prune: false }),
+    );
     const res = await r.sync(app, { digest: 'sha256:2', objects: [configMap(ns, 'a', {})] }, policy({ prune: false }));
     expect(res.results.map((x) => x.action)).toEqual(['configured']);
     expect(await readConfigMap(ns, 'b')).toBeDefined();
@@ -285,7 +363,10 @@ describe('Reconciler against the real kube-apiserver', () => {
     await r.sync(app, { digest: 'sha256:1', objects: [configMap(ns, 'cfg', { key: 'v1', other: 'x' })] }, policy());
 
     // A field we manage, plus a label and a key nobody declared in git: only the first is drift.
-    await kubectlEditConfigMap(ns, 'cfg', { metadata: { labels: { 'added-by': 'kubectl' } }, data: { key: 'edited', extra: 'y' } });
+    await kubectlEditConfigMap(ns, 'cfg', {
+      metadata: { labels: { 'added-by': 'kubectl' } },
+      data: { key: 'edited', extra: 'y' },
+    });
     const detected = await r.checkDrift(app);
     const drift = detected.events.filter((e): e is DriftDetected => e.type === 'DriftDetected');
     expect(drift).toHaveLength(1);
@@ -349,7 +430,12 @@ describe('Reconciler against the real kube-apiserver', () => {
         digest: 'sha256:1',
         objects: [
           configMap(forbiddenNs, 'outside-ns', {}),
-          { apiVersion: 'v1', kind: 'Secret', metadata: { name: 'outside-kind', namespace: ns }, stringData: { a: 'b' } },
+          {
+            apiVersion: 'v1',
+            kind: 'Secret',
+            metadata: { name: 'outside-kind', namespace: ns },
+            stringData: { a: 'b' },
+          },
           { apiVersion: 'nowhere.flotilla.test/v1', kind: 'Gadget', metadata: { name: 'unserved', namespace: ns } },
         ],
       },
@@ -363,9 +449,15 @@ describe('Reconciler against the real kube-apiserver', () => {
     ]);
     // The only requests were about the application's own inventory.
     expect(counting.urls.length).toBeGreaterThan(0);
-    expect(counting.urls.filter((u) => !u.includes(`/namespaces/${inventoryNamespace}/configmaps/flotilla-inventory-${app}`))).toEqual([]);
+    expect(
+      counting.urls.filter(
+        (u) => !u.includes(`/namespaces/${inventoryNamespace}/configmaps/flotilla-inventory-${app}`),
+      ),
+    ).toEqual([]);
     expect(await readConfigMap(forbiddenNs, 'outside-ns')).toBeUndefined();
-    await expect(core.readNamespacedSecret({ name: 'outside-kind', namespace: ns })).rejects.toMatchObject({ code: 404 });
+    await expect(core.readNamespacedSecret({ name: 'outside-kind', namespace: ns })).rejects.toMatchObject({
+      code: 404,
+    });
     expect(res.events.at(-1)).toMatchObject({ type: 'SyncFailed' });
   });
 
@@ -379,7 +471,12 @@ describe('Reconciler against the real kube-apiserver', () => {
         digest: 'sha256:1',
         objects: [
           configMap(ns, 'fine', { a: '1' }),
-          { apiVersion: 'v1', kind: 'Secret', metadata: { name: 'bad', namespace: ns }, data: { 'bad key!': Buffer.from(SECRET_VALUE).toString('base64') } },
+          {
+            apiVersion: 'v1',
+            kind: 'Secret',
+            metadata: { name: 'bad', namespace: ns },
+            data: { 'bad key!': Buffer.from(SECRET_VALUE).toString('base64') },
+          },
         ],
       },
       policy(),
@@ -398,16 +495,25 @@ describe('Reconciler against the real kube-apiserver', () => {
     await detect.sync(app, { digest: 'sha256:1', objects: [configMap(ns, 'cfg', { k: 'v' })] }, policy());
     await core.deleteNamespacedConfigMap({ name: 'cfg', namespace: ns });
     const seen = await detect.checkDrift(app);
-    expect(seen.events).toContainEqual(expect.objectContaining({ type: 'DriftDetected', reason: 'missing', fields: [] }));
+    expect(seen.events).toContainEqual(
+      expect.objectContaining({ type: 'DriftDetected', reason: 'missing', fields: [] }),
+    );
     expect(seen.events).toContainEqual(expect.objectContaining({ type: 'HealthChanged', status: 'missing' }));
     expect(await readConfigMap(ns, 'cfg')).toBeUndefined();
 
     const { r } = reconciler();
-    await r.sync(app, { digest: 'sha256:1', objects: [configMap(ns, 'cfg', { k: 'v' })] }, policy({ driftMode: 'correct' }));
+    await r.sync(
+      app,
+      { digest: 'sha256:1', objects: [configMap(ns, 'cfg', { k: 'v' })] },
+      policy({ driftMode: 'correct' }),
+    );
     const oldUid = (await readConfigMap(ns, 'cfg'))!.metadata!.uid;
     await core.deleteNamespacedConfigMap({ name: 'cfg', namespace: ns });
     const res = await r.checkDrift(app);
-    expect(res.events.filter((e) => e.type.startsWith('Drift')).map((e) => e.type)).toEqual(['DriftDetected', 'DriftCorrected']);
+    expect(res.events.filter((e) => e.type.startsWith('Drift')).map((e) => e.type)).toEqual([
+      'DriftDetected',
+      'DriftCorrected',
+    ]);
     const recreated = await readConfigMap(ns, 'cfg');
     expect(recreated?.data).toEqual({ k: 'v' });
     expect(recreated?.metadata?.uid).not.toBe(oldUid);
@@ -418,15 +524,22 @@ describe('Reconciler against the real kube-apiserver', () => {
     const app = dns('watch');
     const ns = await namespace();
     const { r, events } = reconciler({ durations: { driftDebounceMs: 200, driftCheckIntervalMs: 3_600_000 } });
-    await r.sync(app, { digest: 'sha256:1', objects: [configMap(ns, 'cfg', { key: 'v1' })] }, policy({ driftMode: 'correct' }));
+    await r.sync(
+      app,
+      { digest: 'sha256:1', objects: [configMap(ns, 'cfg', { key: 'v1' })] },
+      policy({ driftMode: 'correct' }),
+    );
     r.startDriftWatch();
     try {
       // Let the watch establish (its initial listing triggers one clean check) before editing.
       await new Promise((res) => setTimeout(res, 1_000));
       await kubectlEditConfigMap(ns, 'cfg', { data: { key: 'edited' } });
       const deadline = Date.now() + 30_000;
-      while (!events.some((e) => e.type === 'DriftCorrected') && Date.now() < deadline) await new Promise((res) => setTimeout(res, 100));
-      expect(events.find((e) => e.type === 'DriftCorrected')).toMatchObject({ fields: [{ path: '/data/key', desired: 'v1', live: 'edited' }] });
+      while (!events.some((e) => e.type === 'DriftCorrected') && Date.now() < deadline)
+        await new Promise((res) => setTimeout(res, 100));
+      expect(events.find((e) => e.type === 'DriftCorrected')).toMatchObject({
+        fields: [{ path: '/data/key', desired: 'v1', live: 'edited' }],
+      });
       expect((await readConfigMap(ns, 'cfg'))?.data?.key).toBe('v1');
     } finally {
       r.stopDriftWatch();

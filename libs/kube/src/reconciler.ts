@@ -6,7 +6,13 @@ import { DURATIONS, type Durations } from './durations';
 import { CrdNotEstablishedError, InvalidApplicationNameError } from './errors';
 import { assessHealth, worstHealth } from './health.rules';
 import { InventoryStore, type Inventory, type InventoryEntry } from './inventory.store';
-import { APPLICATION_LABEL, BUNDLE_ANNOTATION, MANAGED_BY_LABEL, MANAGED_BY_VALUE, isValidApplicationName } from './labels';
+import {
+  APPLICATION_LABEL,
+  BUNDLE_ANNOTATION,
+  MANAGED_BY_LABEL,
+  MANAGED_BY_VALUE,
+  isValidApplicationName,
+} from './labels';
 import { RawObjectApi, describeApiError } from './object-api.client';
 import type { DriftField, ReconcileEvent } from './reconcile.events';
 import type { AgentScope, Bundle, Health, ResourceResult, SyncPolicy } from './reconcile.types';
@@ -204,7 +210,12 @@ export class Reconciler {
       const ref = refOf(raw);
       const key = refKey(ref);
       if (desiredKeys.has(key)) {
-        results.push({ ref, action: 'failed', reason: 'Duplicate', message: `${formatRef(ref)} appears twice in the bundle` });
+        results.push({
+          ref,
+          action: 'failed',
+          reason: 'Duplicate',
+          message: `${formatRef(ref)} appears twice in the bundle`,
+        });
         continue;
       }
       desiredKeys.add(key);
@@ -230,10 +241,12 @@ export class Reconciler {
     }
 
     const crdKinds = new Set(
-      candidates.filter((c) => isCrd(c.ref)).map((c) => {
-        const spec = (c.body.spec ?? {}) as { group?: string; names?: { kind?: string } };
-        return `${spec.group}/${spec.names?.kind}`;
-      }),
+      candidates
+        .filter((c) => isCrd(c.ref))
+        .map((c) => {
+          const spec = (c.body.spec ?? {}) as { group?: string; names?: { kind?: string } };
+          return `${spec.group}/${spec.names?.kind}`;
+        }),
     );
     const applied = new Map<string, AppliedObject>();
     const liveByKey = new Map<string, KubeObject>();
@@ -283,13 +296,22 @@ export class Reconciler {
     Object.assign(state, { bundle, policy, applied, inventory });
     for (const key of state.drifted.keys()) if (!applied.has(key)) state.drifted.delete(key);
     this.apps.set(application, state);
-    const resources = [...applied.values()].map((a) => ({ ref: a.ref, health: assessHealth(liveByKey.get(refKey(a.ref))) }));
+    const resources = [...applied.values()].map((a) => ({
+      ref: a.ref,
+      health: assessHealth(liveByKey.get(refKey(a.ref))),
+    }));
     this.reportHealth(application, state, resources, log);
     if (this.watching) this.refreshWatches(application);
     return this.finish(application, bundle.digest, results, resources, log);
   }
 
-  private finish(application: string, bundle: string, results: ResourceResult[], resources: ResourceStatus[], log: EventLog): SyncResult {
+  private finish(
+    application: string,
+    bundle: string,
+    results: ResourceResult[],
+    resources: ResourceStatus[],
+    log: EventLog,
+  ): SyncResult {
     const failed = results.filter((r) => r.action === 'failed');
     const ok = failed.length === 0;
     if (ok) log.emit({ type: 'SyncSucceeded', application, bundle, at: this.at(), results });
@@ -302,7 +324,15 @@ export class Reconciler {
         results,
         message: `${failed.length} of ${results.length} resources failed`,
       });
-    return { application, bundle, ok, results, health: worstHealth(resources.map((r) => r.health)), resources, events: log.events };
+    return {
+      application,
+      bundle,
+      ok,
+      results,
+      health: worstHealth(resources.map((r) => r.health)),
+      resources,
+      events: log.events,
+    };
   }
 
   private async resolve(ref: ResourceRef, crdKinds: ReadonlySet<string>): Promise<V1APIResource | undefined> {
@@ -327,10 +357,24 @@ export class Reconciler {
     try {
       const resource = await this.resolve(ref, crdKinds);
       if (!resource) {
-        return { result: { ref, action: 'failed', reason: 'NotFound', message: `the server does not serve ${groupKindOf(ref)} in ${ref.apiVersion}` } };
+        return {
+          result: {
+            ref,
+            action: 'failed',
+            reason: 'NotFound',
+            message: `the server does not serve ${groupKindOf(ref)} in ${ref.apiVersion}`,
+          },
+        };
       }
       if (resource.namespaced && !ref.namespace) {
-        return { result: { ref, action: 'failed', reason: 'NamespaceRequired', message: `${formatRef(ref)} is namespaced but has no namespace` } };
+        return {
+          result: {
+            ref,
+            action: 'failed',
+            reason: 'NamespaceRequired',
+            message: `${formatRef(ref)} is namespaced but has no namespace`,
+          },
+        };
       }
       if (!resource.namespaced && ref.namespace) {
         // A namespace on a cluster-scoped object means nothing; drop it so refs stay canonical.
@@ -339,7 +383,14 @@ export class Reconciler {
         ref = refOf(body);
       }
       if (resource.namespaced && ref.namespace && !namespaceAllowed(this.options.scope, ref.namespace)) {
-        return { result: { ref, action: 'failed', reason: 'NotAllowed', message: `namespace ${ref.namespace} is outside the agent's allowlist` } };
+        return {
+          result: {
+            ref,
+            action: 'failed',
+            reason: 'NotAllowed',
+            message: `namespace ${ref.namespace} is outside the agent's allowlist`,
+          },
+        };
       }
       const path = this.api.objectPath(ref, resource);
       const target: AppliedObject = { ref, body, path, resource };
@@ -381,7 +432,9 @@ export class Reconciler {
       if (live) liveByKey.set(refKey(a.ref), live);
       if (live && assessHealth(live).status === 'healthy') return;
       if (Date.now() > deadline) {
-        const err = new CrdNotEstablishedError(`${formatRef(a.ref)} not Established after ${this.durations.crdEstablishedTimeoutMs} ms`);
+        const err = new CrdNotEstablishedError(
+          `${formatRef(a.ref)} not Established after ${this.durations.crdEstablishedTimeoutMs} ms`,
+        );
         outcome.result.action = 'failed';
         outcome.result.reason = 'NotEstablished';
         outcome.result.message = err.message;
@@ -419,7 +472,12 @@ export class Reconciler {
             ? live.metadata.uid === entry.uid
             : pendingBundle !== undefined && live.metadata.annotations?.[BUNDLE_ANNOTATION] === pendingBundle);
         if (!owned || !live.metadata.uid) {
-          results.push({ ref, action: 'unchanged', reason: 'NotOwned', message: `${formatRef(ref)} is not the object this application created; left in place` });
+          results.push({
+            ref,
+            action: 'unchanged',
+            reason: 'NotOwned',
+            message: `${formatRef(ref)} is not the object this application created; left in place`,
+          });
           continue;
         }
         await this.api.deleteIfUid(path, live.metadata.uid, 'Background');
@@ -428,7 +486,12 @@ export class Reconciler {
         const { reason, message, code } = describeApiError(err);
         if (code === 404) continue;
         if (code === 409) {
-          results.push({ ref, action: 'unchanged', reason: 'NotOwned', message: `${formatRef(ref)} was replaced before it could be pruned; left in place` });
+          results.push({
+            ref,
+            action: 'unchanged',
+            reason: 'NotOwned',
+            message: `${formatRef(ref)} was replaced before it could be pruned; left in place`,
+          });
           continue;
         }
         kept.push(entry);
@@ -441,7 +504,9 @@ export class Reconciler {
   private async doRemove(application: string, log: EventLog, digest: string, started = false): Promise<SyncResult> {
     if (!started) log.emit({ type: 'SyncStarted', application, bundle: digest, at: this.at() });
     const inventory = await this.inventories.load(application);
-    const { results, kept } = inventory ? await this.prune(application, inventory.entries, inventory.pendingBundle) : { results: [], kept: [] };
+    const { results, kept } = inventory
+      ? await this.prune(application, inventory.entries, inventory.pendingBundle)
+      : { results: [], kept: [] };
     if (kept.length === 0) {
       await this.inventories.delete(application);
       this.forgetApp(application);
@@ -462,14 +527,29 @@ export class Reconciler {
       const previous = state.health.get(key);
       if (previous !== r.health.status) {
         state.health.set(key, r.health.status);
-        log.emit({ type: 'HealthChanged', application, ref: r.ref, status: r.health.status, previous, message: r.health.message, at: this.at() });
+        log.emit({
+          type: 'HealthChanged',
+          application,
+          ref: r.ref,
+          status: r.health.status,
+          previous,
+          message: r.health.message,
+          at: this.at(),
+        });
       }
     }
     const app = worstHealth(resources.map((r) => r.health));
     if (state.appHealth !== app.status) {
       const previous = state.appHealth;
       state.appHealth = app.status;
-      log.emit({ type: 'HealthChanged', application, status: app.status, previous, message: app.message, at: this.at() });
+      log.emit({
+        type: 'HealthChanged',
+        application,
+        status: app.status,
+        previous,
+        message: app.message,
+        at: this.at(),
+      });
     }
   }
 
@@ -512,7 +592,10 @@ export class Reconciler {
       } catch (err) {
         // One unreadable object must not hide drift in the others; it is retried next check.
         const { message } = describeApiError(err);
-        resources.push({ ref, health: { status: 'degraded', message: redactMessage(ref, `drift check failed: ${message}`) } });
+        resources.push({
+          ref,
+          health: { status: 'degraded', message: redactMessage(ref, `drift check failed: ${message}`) },
+        });
       }
     }
     if (inventoryChanged) await this.inventories.save(state.inventory);
@@ -623,7 +706,15 @@ function safeRef(obj: unknown): ResourceRef {
 /** The object as we apply it: our marks added, server-owned bookkeeping removed. */
 export function stamp(obj: KubeObject, application: string, digest: string): KubeObject {
   const body = structuredClone(obj);
-  const { resourceVersion: _rv, uid: _uid, creationTimestamp: _ct, managedFields: _mf, generation: _g, selfLink: _sl, ...metadata } = body.metadata;
+  const {
+    resourceVersion: _rv,
+    uid: _uid,
+    creationTimestamp: _ct,
+    managedFields: _mf,
+    generation: _g,
+    selfLink: _sl,
+    ...metadata
+  } = body.metadata;
   body.metadata = {
     ...metadata,
     name: obj.metadata.name,

@@ -17,7 +17,11 @@ export function redactDriftFields(ref: Pick<ResourceRef, 'apiVersion' | 'kind'>,
   return fields.map((f) =>
     SAFE_SECRET_PATH.test(f.path) && !LAST_APPLIED.test(f.path)
       ? f
-      : { path: f.path, desired: f.desired === undefined ? undefined : REDACTED, live: f.live === undefined ? undefined : REDACTED },
+      : {
+          path: f.path,
+          desired: f.desired === undefined ? undefined : REDACTED,
+          live: f.live === undefined ? undefined : REDACTED,
+        },
   );
 }
 

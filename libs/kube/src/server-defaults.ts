@@ -16,7 +16,8 @@ function podSpec(spec: unknown): void {
   }
 }
 
-const dig = (o: unknown, ...keys: string[]): unknown => keys.reduce<unknown>((v, k) => (isObj(v) ? v[k] : undefined), o);
+const dig = (o: unknown, ...keys: string[]): unknown =>
+  keys.reduce<unknown>((v, k) => (isObj(v) ? v[k] : undefined), o);
 
 /**
  * Fills `protocol: TCP` where a port list is keyed by (port, protocol). Server-side apply

@@ -32,7 +32,15 @@ export function errorOutcome(err: unknown): Obj {
     }
   }
   const b = (body ?? {}) as Obj;
-  return { httpCode: e.code, kind: b.kind, status: b.status, reason: b.reason, code: b.code, message: b.message, details: b.details };
+  return {
+    httpCode: e.code,
+    kind: b.kind,
+    status: b.status,
+    reason: b.reason,
+    code: b.code,
+    message: b.message,
+    details: b.details,
+  };
 }
 
 async function outcomeOf(fn: () => Promise<unknown>): Promise<Obj> {
@@ -45,7 +53,13 @@ async function outcomeOf(fn: () => Promise<unknown>): Promise<Obj> {
 }
 
 function managedFieldsOf(o: KubernetesObject | undefined): unknown {
-  return (o?.metadata?.managedFields ?? []).map((m) => ({ manager: m.manager, operation: m.operation, apiVersion: m.apiVersion, fieldsType: m.fieldsType, fieldsV1: m.fieldsV1 }));
+  return (o?.metadata?.managedFields ?? []).map((m) => ({
+    manager: m.manager,
+    operation: m.operation,
+    apiVersion: m.apiVersion,
+    fieldsType: m.fieldsType,
+    fieldsV1: m.fieldsV1,
+  }));
 }
 
 /** Drops what legitimately differs between two servers: identities, versions, clocks, ClusterIPs. */
@@ -56,7 +70,19 @@ export function normalise(o: unknown): unknown {
   const out: Obj = {};
   for (const [k, v] of Object.entries(o as Obj)) {
     if (v === undefined) continue;
-    if (['uid', 'resourceVersion', 'creationTimestamp', 'time', 'lastTransitionTime', 'lastUpdateTime', 'deletionTimestamp', 'selfLink'].includes(k)) out[k] = '<x>';
+    if (
+      [
+        'uid',
+        'resourceVersion',
+        'creationTimestamp',
+        'time',
+        'lastTransitionTime',
+        'lastUpdateTime',
+        'deletionTimestamp',
+        'selfLink',
+      ].includes(k)
+    )
+      out[k] = '<x>';
     else out[k] = normalise(v);
   }
   return out;
@@ -76,16 +102,32 @@ export const statusCodes: Scenario = {
     const created = await core.createNamespacedConfigMap({ namespace: ns, body: cm(ns, 'one', { a: '1' }) });
     return {
       missing: await outcomeOf(() => core.readNamespacedConfigMap({ name: 'nope', namespace: ns })),
-      missingDeployment: await outcomeOf(() => KubernetesObjectApi.makeApiClient(kc).read({ apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'nope', namespace: ns } })),
-      duplicate: await outcomeOf(() => core.createNamespacedConfigMap({ namespace: ns, body: cm(ns, 'one', { a: '1' }) })),
+      missingDeployment: await outcomeOf(() =>
+        KubernetesObjectApi.makeApiClient(kc).read({
+          apiVersion: 'apps/v1',
+          kind: 'Deployment',
+          metadata: { name: 'nope', namespace: ns },
+        }),
+      ),
+      duplicate: await outcomeOf(() =>
+        core.createNamespacedConfigMap({ namespace: ns, body: cm(ns, 'one', { a: '1' }) }),
+      ),
       staleUpdate: await outcomeOf(async () => {
         await core.replaceNamespacedConfigMap({ name: 'one', namespace: ns, body: { ...created, data: { a: '2' } } });
         return core.replaceNamespacedConfigMap({ name: 'one', namespace: ns, body: { ...created, data: { a: '3' } } });
       }),
-      invalidName: await outcomeOf(() => core.createNamespacedConfigMap({ namespace: ns, body: cm(ns, 'Bad_Name', {}) })),
-      missingName: await outcomeOf(() => core.createNamespacedConfigMap({ namespace: ns, body: { apiVersion: 'v1', kind: 'ConfigMap', metadata: {} } })),
-      invalidNamespaceName: await outcomeOf(() => core.createNamespace({ body: { metadata: { name: 'Not.A.Label' } } })),
-      missingNamespace: await outcomeOf(() => core.createNamespacedConfigMap({ namespace: `${ns}-absent`, body: cm(`${ns}-absent`, 'x', {}) })),
+      invalidName: await outcomeOf(() =>
+        core.createNamespacedConfigMap({ namespace: ns, body: cm(ns, 'Bad_Name', {}) }),
+      ),
+      missingName: await outcomeOf(() =>
+        core.createNamespacedConfigMap({ namespace: ns, body: { apiVersion: 'v1', kind: 'ConfigMap', metadata: {} } }),
+      ),
+      invalidNamespaceName: await outcomeOf(() =>
+        core.createNamespace({ body: { metadata: { name: 'Not.A.Label' } } }),
+      ),
+      missingNamespace: await outcomeOf(() =>
+        core.createNamespacedConfigMap({ namespace: `${ns}-absent`, body: cm(`${ns}-absent`, 'x', {}) }),
+      ),
       deleted: normalise(await core.deleteNamespacedConfigMap({ name: 'one', namespace: ns })),
       deleteMissing: await outcomeOf(() => core.deleteNamespacedConfigMap({ name: 'one', namespace: ns })),
     };
@@ -104,7 +146,11 @@ export const serverSideApply: Scenario = {
       api.patch(o, undefined, undefined, manager, force, PatchStrategy.ServerSideApply);
     const steps: Obj = {};
     const first = await apply(applyCm(ns, { a: '1', b: '2' }, { team: 'blue' }), 'mgr-a');
-    steps.first = { data: (first as V1ConfigMap).data, labels: first.metadata?.labels, managed: managedFieldsOf(first) };
+    steps.first = {
+      data: (first as V1ConfigMap).data,
+      labels: first.metadata?.labels,
+      managed: managedFieldsOf(first),
+    };
     steps.conflict = await outcomeOf(() => apply(applyCm(ns, { a: 'changed', c: '3' }), 'mgr-b'));
     const shared = await apply(applyCm(ns, { a: '1', c: '3' }), 'mgr-b');
     steps.sharedSameValue = { data: (shared as V1ConfigMap).data, managed: managedFieldsOf(shared) };
@@ -114,9 +160,18 @@ export const serverSideApply: Scenario = {
     steps.reapplyIsNoop = again.metadata?.resourceVersion === forced.metadata?.resourceVersion;
     // mgr-a drops b and its label: what it alone owned is removed, what is shared stays.
     const shrunk = await apply(applyCm(ns, { a: '1' }), 'mgr-a', true);
-    steps.pruned = { data: (shrunk as V1ConfigMap).data, labels: shrunk.metadata?.labels ?? null, managed: managedFieldsOf(shrunk) };
+    steps.pruned = {
+      data: (shrunk as V1ConfigMap).data,
+      labels: shrunk.metadata?.labels ?? null,
+      managed: managedFieldsOf(shrunk),
+    };
     const updated = await api.patch(
-      { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'shared', namespace: ns }, data: { z: '26' } } as KubernetesObject,
+      {
+        apiVersion: 'v1',
+        kind: 'ConfigMap',
+        metadata: { name: 'shared', namespace: ns },
+        data: { z: '26' },
+      } as KubernetesObject,
       undefined,
       undefined,
       'editor',
@@ -124,7 +179,9 @@ export const serverSideApply: Scenario = {
       PatchStrategy.MergePatch,
     );
     steps.afterPatch = { data: (updated as V1ConfigMap).data, managed: managedFieldsOf(updated) };
-    steps.missingManager = await outcomeOf(() => api.patch(applyCm(ns, { a: '1' }), undefined, undefined, undefined, undefined, PatchStrategy.ServerSideApply));
+    steps.missingManager = await outcomeOf(() =>
+      api.patch(applyCm(ns, { a: '1' }), undefined, undefined, undefined, undefined, PatchStrategy.ServerSideApply),
+    );
     return normalise(steps);
   },
 };
@@ -139,7 +196,9 @@ function deployment(ns: string, image: string, replicas: number): KubernetesObje
       selector: { matchLabels: { app: 'web' } },
       template: {
         metadata: { labels: { app: 'web' } },
-        spec: { containers: [{ name: 'nginx', image, ports: [{ containerPort: 80 }], env: [{ name: 'A', value: '1' }] }] },
+        spec: {
+          containers: [{ name: 'nginx', image, ports: [{ containerPort: 80 }], env: [{ name: 'A', value: '1' }] }],
+        },
       },
     },
   } as KubernetesObject;
@@ -169,9 +228,17 @@ export const patches: Scenario = {
   async run(kc, ns) {
     const api = KubernetesObjectApi.makeApiClient(kc);
     const core = kc.makeApiClient(CoreV1Api);
-    await core.createNamespacedConfigMap({ namespace: ns, body: cm(ns, 'p', { a: '1', b: '2' }, { x: '1', keep: 'k' }) });
+    await core.createNamespacedConfigMap({
+      namespace: ns,
+      body: cm(ns, 'p', { a: '1', b: '2' }, { x: '1', keep: 'k' }),
+    });
     const merged = await api.patch(
-      { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'p', namespace: ns, labels: { x: null as unknown as string, y: '2' } }, data: { b: null, c: '3' } } as unknown as KubernetesObject,
+      {
+        apiVersion: 'v1',
+        kind: 'ConfigMap',
+        metadata: { name: 'p', namespace: ns, labels: { x: null as unknown as string, y: '2' } },
+        data: { b: null, c: '3' },
+      } as unknown as KubernetesObject,
       undefined,
       undefined,
       'merger',
@@ -190,7 +257,11 @@ export const patches: Scenario = {
       return { data: out.data, labels: out.metadata?.labels };
     });
     const failedTest = await outcomeOf(() =>
-      core.patchNamespacedConfigMap({ name: 'p', namespace: ns, body: [{ op: 'test', path: '/data/c', value: 'wrong' }] }),
+      core.patchNamespacedConfigMap({
+        name: 'p',
+        namespace: ns,
+        body: [{ op: 'test', path: '/data/c', value: 'wrong' }],
+      }),
     );
     const final = await core.readNamespacedConfigMap({ name: 'p', namespace: ns });
     return normalise({
@@ -213,17 +284,42 @@ export const listing: Scenario = {
       b2: { env: 'dev' },
       c1: {},
     };
-    for (const [name, l] of Object.entries(labels)) await core.createNamespacedConfigMap({ namespace: ns, body: cm(ns, name, {}, l) });
+    for (const [name, l] of Object.entries(labels))
+      await core.createNamespacedConfigMap({ namespace: ns, body: cm(ns, name, {}, l) });
     const names = async (labelSelector?: string, fieldSelector?: string): Promise<unknown> =>
-      outcomeOf(async () => (await core.listNamespacedConfigMap({ namespace: ns, labelSelector, fieldSelector })).items.map((i) => i.metadata?.name).filter((n) => n !== 'kube-root-ca.crt'));
-    const selectors = ['env=prod', 'env==prod', 'env!=prod', 'env in (prod,dev)', 'tier notin (web)', 'tier', '!tier', 'env=dev,tier=web', 'env in (prod),tier!=db', 'bad key!'];
+      outcomeOf(async () =>
+        (await core.listNamespacedConfigMap({ namespace: ns, labelSelector, fieldSelector })).items
+          .map((i) => i.metadata?.name)
+          .filter((n) => n !== 'kube-root-ca.crt'),
+      );
+    const selectors = [
+      'env=prod',
+      'env==prod',
+      'env!=prod',
+      'env in (prod,dev)',
+      'tier notin (web)',
+      'tier',
+      '!tier',
+      'env=dev,tier=web',
+      'env in (prod),tier!=db',
+      'bad key!',
+    ];
     const bySelector: Obj = {};
     for (const s of selectors) bySelector[s] = await names(s);
     const pages: unknown[] = [];
     let cont: string | undefined;
     do {
-      const page = await core.listNamespacedConfigMap({ namespace: ns, limit: 2, _continue: cont, labelSelector: 'env' });
-      pages.push({ names: page.items.map((i) => i.metadata?.name), hasContinue: Boolean(page.metadata?._continue), remaining: page.metadata?.remainingItemCount });
+      const page = await core.listNamespacedConfigMap({
+        namespace: ns,
+        limit: 2,
+        _continue: cont,
+        labelSelector: 'env',
+      });
+      pages.push({
+        names: page.items.map((i) => i.metadata?.name),
+        hasContinue: Boolean(page.metadata?._continue),
+        remaining: page.metadata?.remainingItemCount,
+      });
       cont = page.metadata?._continue;
     } while (cont);
     const unfiltered = await core.listNamespacedConfigMap({ namespace: ns, limit: 3, labelSelector: '' });
@@ -259,7 +355,11 @@ export const watchSequence: Scenario = {
     );
     await core.createNamespacedConfigMap({ namespace: ns, body: cm(ns, 'w', { v: '1' }) });
     await core.createNamespacedConfigMap({ namespace: ns, body: cm(ns, 'other', { v: '1' }) });
-    await core.patchNamespacedConfigMap({ name: 'w', namespace: ns, body: [{ op: 'replace', path: '/data/v', value: '2' }] });
+    await core.patchNamespacedConfigMap({
+      name: 'w',
+      namespace: ns,
+      body: [{ op: 'replace', path: '/data/v', value: '2' }],
+    });
     await core.deleteNamespacedConfigMap({ name: 'w', namespace: ns });
     const timeout = setTimeout(resolveDone, 15_000);
     await done;
@@ -289,7 +389,21 @@ export const customResources: Scenario = {
               served: true,
               storage: true,
               subresources: { status: {} },
-              schema: { openAPIV3Schema: { type: 'object', properties: { spec: { type: 'object', properties: { size: { type: 'integer' }, tags: { type: 'object', additionalProperties: { type: 'string' } } } }, status: { type: 'object', properties: { ready: { type: 'boolean' } } } } } },
+              schema: {
+                openAPIV3Schema: {
+                  type: 'object',
+                  properties: {
+                    spec: {
+                      type: 'object',
+                      properties: {
+                        size: { type: 'integer' },
+                        tags: { type: 'object', additionalProperties: { type: 'string' } },
+                      },
+                    },
+                    status: { type: 'object', properties: { ready: { type: 'boolean' } } },
+                  },
+                },
+              },
             },
           ],
         },
@@ -304,11 +418,19 @@ export const customResources: Scenario = {
     const api = KubernetesObjectApi.makeApiClient(kc);
     let resource: unknown;
     for (let i = 0; i < 100 && !resource; i++) {
-      resource = await (api as unknown as { resource(v: string, k: string): Promise<unknown> }).resource(`${group}/v1`, 'Widget').catch(() => undefined);
+      resource = await (api as unknown as { resource(v: string, k: string): Promise<unknown> })
+        .resource(`${group}/v1`, 'Widget')
+        .catch(() => undefined);
       if (!resource) await new Promise((r) => setTimeout(r, 100));
     }
     const r = resource as { name: string; namespaced: boolean; kind: string; verbs: string[] } | undefined;
-    const widget = { apiVersion: `${group}/v1`, kind: 'Widget', metadata: { name: 'w1', namespace: ns }, spec: { size: 3, tags: { a: 'b' } }, status: { ready: true } };
+    const widget = {
+      apiVersion: `${group}/v1`,
+      kind: 'Widget',
+      metadata: { name: 'w1', namespace: ns },
+      spec: { size: 3, tags: { a: 'b' } },
+      status: { ready: true },
+    };
     const created = (await api.create(widget as KubernetesObject)) as KubernetesObject & Obj;
     const applied = (await api.patch(
       { ...widget, spec: { size: 4, tags: { a: 'b' } }, status: undefined } as unknown as KubernetesObject,
@@ -324,7 +446,14 @@ export const customResources: Scenario = {
       crdGeneration: crd.metadata?.generation,
       established,
       discovery: r ? { name: r.name, namespaced: r.namespaced, kind: r.kind, verbs: [...r.verbs].sort() } : null,
-      created: { apiVersion: created.apiVersion, kind: created.kind, spec: created.spec, status: created.status ?? null, generation: created.metadata?.generation, managed: managedFieldsOf(created) },
+      created: {
+        apiVersion: created.apiVersion,
+        kind: created.kind,
+        spec: created.spec,
+        status: created.status ?? null,
+        generation: created.metadata?.generation,
+        managed: managedFieldsOf(created),
+      },
       applied: { spec: applied.spec, generation: applied.metadata?.generation, managed: managedFieldsOf(applied) },
       listedKinds: listed.items.map((i) => [i.apiVersion, i.kind]),
     });
@@ -336,10 +465,26 @@ export const dryRun: Scenario = {
   async run(kc, ns) {
     const core = kc.makeApiClient(CoreV1Api);
     const api = KubernetesObjectApi.makeApiClient(kc);
-    const created = await core.createNamespacedConfigMap({ namespace: ns, body: cm(ns, 'dry', { a: '1' }), dryRun: 'All' });
-    const applied = await api.patch(cm(ns, 'dry-apply', { a: '1' }) as KubernetesObject, undefined, 'All', 'mgr', undefined, PatchStrategy.ServerSideApply);
+    const created = await core.createNamespacedConfigMap({
+      namespace: ns,
+      body: cm(ns, 'dry', { a: '1' }),
+      dryRun: 'All',
+    });
+    const applied = await api.patch(
+      cm(ns, 'dry-apply', { a: '1' }) as KubernetesObject,
+      undefined,
+      'All',
+      'mgr',
+      undefined,
+      PatchStrategy.ServerSideApply,
+    );
     await core.createNamespacedConfigMap({ namespace: ns, body: cm(ns, 'real', { a: '1' }) });
-    const updated = await core.patchNamespacedConfigMap({ name: 'real', namespace: ns, body: [{ op: 'replace', path: '/data/a', value: '2' }], dryRun: 'All' });
+    const updated = await core.patchNamespacedConfigMap({
+      name: 'real',
+      namespace: ns,
+      body: [{ op: 'replace', path: '/data/a', value: '2' }],
+      dryRun: 'All',
+    });
     const deleted = await core.deleteNamespacedConfigMap({ name: 'real', namespace: ns, dryRun: 'All' });
     return normalise({
       created: { name: created.metadata?.name, data: created.data, hasUid: Boolean(created.metadata?.uid) },
@@ -353,7 +498,16 @@ export const dryRun: Scenario = {
   },
 };
 
-export const ALL_SCENARIOS: Scenario[] = [statusCodes, serverSideApply, deploymentApply, patches, listing, watchSequence, customResources, dryRun];
+export const ALL_SCENARIOS: Scenario[] = [
+  statusCodes,
+  serverSideApply,
+  deploymentApply,
+  patches,
+  listing,
+  watchSequence,
+  customResources,
+  dryRun,
+];
 
 /** A KubeConfig for a server URL and optional bearer token (the emulator's clusters, for instance). */
 export function kubeConfigFromYaml(yaml: string): KubeConfig {
