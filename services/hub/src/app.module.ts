@@ -8,6 +8,7 @@ import { HealthModule } from './health/health.module';
 import type { ReadinessCheck } from './health/readiness';
 import { HubCoreModule, type HubCoreOptions } from './hub-core.module';
 import { OpenApiController } from './openapi/openapi.controller';
+import { SourcesModule } from './sources';
 import { TokensModule } from './tokens/tokens.module';
 
 export interface AppModuleOptions extends HubCoreOptions {
@@ -36,6 +37,7 @@ export class AppModule {
         ClustersModule,
         GroupsModule,
         TokensModule,
+        SourcesModule,
         ...(options.natsModules ?? []),
       ],
       controllers: [OpenApiController],

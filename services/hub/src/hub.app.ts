@@ -15,6 +15,8 @@ export async function createHubApp(options: AppModuleOptions): Promise<INestAppl
   const app = await NestFactory.create(AppModule.forRoot(options), {
     logger: logLevels[options.config.FLOTILLA_HUB_LOG_LEVEL],
     abortOnError: false,
+    // The sources webhook verifies signatures over the exact bytes received.
+    rawBody: true,
   });
   return app;
 }

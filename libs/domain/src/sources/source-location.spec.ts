@@ -27,9 +27,12 @@ describe('source location rules', () => {
   it.each(['main', 'release/1.x', 'feature_a-b'])('accepts the branch %s', (branch) => {
     expect(validateBranch(branch)).toBe(branch);
   });
-  it.each(['-x', 'a b', 'a..b', 'x.lock', 'a/', '/a', 'a:b', 'a@{1}', '.hidden', 'a/.b'])('refuses the branch %s', (b) => {
-    expect(() => validateBranch(b)).toThrow(ValidationError);
-  });
+  it.each(['-x', 'a b', 'a..b', 'x.lock', 'a/', '/a', 'a:b', 'a@{1}', '.hidden', 'a/.b'])(
+    'refuses the branch %s',
+    (b) => {
+      expect(() => validateBranch(b)).toThrow(ValidationError);
+    },
+  );
   it('keeps secret references to plain file names', () => {
     expect(validateSecretRef('github-deploy.key', 'credentialsRef')).toBe('github-deploy.key');
     for (const bad of ['..', '../x', 'a/b', 'A', '.x', 'x.'])

@@ -14,18 +14,26 @@ const secretRefMaxLength = 128;
 /** scp-like ssh (`git@github.com:org/repo.git`): a user, a host, a path that does not start with `//`. */
 const scpLikePattern = /^[A-Za-z0-9][A-Za-z0-9._-]*@[A-Za-z0-9][A-Za-z0-9.-]*:(?!\/\/)[^\s\\]+$/;
 /** A secret reference names one file in the hub's credentials directory: no separators, no dot-dot. */
+/** Whitespace or a control character: never valid in a URL or branch we hand to git. */
+const hasControlOrSpace = (value: string) =>
+  [...value].some((ch) => ch.charCodeAt(0) <= 0x20 || ch.charCodeAt(0) === 0x7f);
+
 const secretRefPattern = /^[a-z0-9]([a-z0-9._-]*[a-z0-9])?$/;
 
 export function validateSourceUrl(value: unknown, field = 'url'): { url: string; scheme: SourceUrlScheme } {
   if (typeof value !== 'string' || value.length === 0) throw new ValidationError(`${field} is required`, field);
-  if (value.length > urlMaxLength) throw new ValidationError(`${field} must be at most ${urlMaxLength} characters`, field);
-  if (/[\s\x00-\x1f\x7f]/.test(value)) throw new ValidationError(`${field} must not contain whitespace or control characters`, field);
+  if (value.length > urlMaxLength)
+    throw new ValidationError(`${field} must be at most ${urlMaxLength} characters`, field);
+  if (hasControlOrSpace(value))
+    throw new ValidationError(`${field} must not contain whitespace or control characters`, field);
   if (scpLikePattern.test(value)) return { url: value, scheme: 'ssh' };
   let parsed: URL;
   try {
     parsed = new URL(value);
   } catch (err) {
-    throw new ValidationError(`${field} must be an https://, ssh:// or file:// URL (or user@host:path)`, field, { cause: err });
+    throw new ValidationError(`${field} must be an https://, ssh:// or file:// URL (or user@host:path)`, field, {
+      cause: err,
+    });
   }
   const scheme = parsed.protocol.slice(0, -1);
   if (scheme !== 'https' && scheme !== 'ssh' && scheme !== 'file')
@@ -34,7 +42,8 @@ export function validateSourceUrl(value: unknown, field = 'url'): { url: string;
   if (scheme === 'https' && parsed.username)
     throw new ValidationError(`${field} must not embed a user name or token: use credentialsRef`, field);
   if (parsed.search || parsed.hash) throw new ValidationError(`${field} must not have a query or fragment`, field);
-  if (scheme === 'file' && parsed.host) throw new ValidationError(`${field}: a file URL names a local path (file:///path)`, field);
+  if (scheme === 'file' && parsed.host)
+    throw new ValidationError(`${field}: a file URL names a local path (file:///path)`, field);
   if (scheme !== 'file' && !parsed.hostname) throw new ValidationError(`${field} must name a host`, field);
   if (parsed.pathname === '/' || parsed.pathname === '')
     throw new ValidationError(`${field} must name a repository path`, field);
@@ -55,7 +64,8 @@ export function validateBranch(value: unknown, field = 'branch'): string {
     value.includes('//') ||
     value.includes('@{') ||
     value === '@' ||
-    /[\s\x00-\x1f\x7f~^:?*[\\]/.test(value) ||
+    hasControlOrSpace(value) ||
+    /[~^:?*[\\]/.test(value) ||
     value.split('/').some((part) => part.startsWith('.'));
   if (bad) throw new ValidationError(`${field} is not a valid git branch name`, field);
   return value;

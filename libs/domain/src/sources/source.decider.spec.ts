@@ -26,8 +26,7 @@ const fetched = (headSha: string, commits: ObservedCommit[], rewritten = false):
   rewritten,
   commits,
 });
-const record = (outcome: FetchOutcome, at = now) =>
-  ({ type: 'RecordFetch', data: { outcome, now: at } }) as const;
+const record = (outcome: FetchOutcome, at = now) => ({ type: 'RecordFetch', data: { outcome, now: at } }) as const;
 const observedFirst = sourceDecider.decide(record(fetched(sha(1), [commit(1)])), given(added));
 
 describe('source decider', () => {
@@ -149,7 +148,11 @@ describe('source decider', () => {
       expect(fold(sourceDecider, [added, ...observedFirst, ...events]).lastObservedSha).toBe(sha(7));
     });
     it('bounds the message and the changed paths', () => {
-      const big = { ...commit(1), message: 'x'.repeat(10_000), changedPaths: Array.from({ length: 1500 }, (_, i) => `p${i}`) };
+      const big = {
+        ...commit(1),
+        message: 'x'.repeat(10_000),
+        changedPaths: Array.from({ length: 1500 }, (_, i) => `p${i}`),
+      };
       const [event] = sourceDecider.decide(record(fetched(sha(1), [big])), given(added));
       const data = event!.data as { message: string; changedPaths: string[]; changedPathsTruncated: boolean };
       expect(data.message).toHaveLength(4096);
@@ -157,7 +160,12 @@ describe('source decider', () => {
       expect(data.changedPathsTruncated).toBe(true);
     });
     it('given a removed source, then a late fetch records nothing', () => {
-      expect(sourceDecider.decide(record(fetched(sha(1), [commit(1)])), given(added, { type: 'SourceRemoved', data: { name: 'apps' } }))).toEqual([]);
+      expect(
+        sourceDecider.decide(
+          record(fetched(sha(1), [commit(1)])),
+          given(added, { type: 'SourceRemoved', data: { name: 'apps' } }),
+        ),
+      ).toEqual([]);
     });
   });
 
@@ -187,9 +195,15 @@ describe('source decider', () => {
   });
 
   it('records a rejected webhook against an active source only', () => {
-    const reject = { type: 'RejectWebhook' as const, data: { provider: 'github' as const, reason: 'invalid-signature' as const, now } };
+    const reject = {
+      type: 'RejectWebhook' as const,
+      data: { provider: 'github' as const, reason: 'invalid-signature' as const, now },
+    };
     expect(sourceDecider.decide(reject, given(added))).toEqual([
-      { type: 'WebhookRejected', data: { source: 'apps', provider: 'github', reason: 'invalid-signature', at: now.toISOString() } },
+      {
+        type: 'WebhookRejected',
+        data: { source: 'apps', provider: 'github', reason: 'invalid-signature', at: now.toISOString() },
+      },
     ]);
     expect(() => sourceDecider.decide(reject, given())).toThrow(NotFoundError);
   });

@@ -63,7 +63,8 @@ export type SourceHistoryRewritten = DomainEvent<
   'SourceHistoryRewritten',
   { source: string; branch: string; previousSha: string; newSha: string; at: string }
 >;
-export type WebhookRejectionReason = 'missing-signature' | 'invalid-signature' | 'not-configured' | 'secret-unavailable';
+export type WebhookRejectionReason =
+  'missing-signature' | 'invalid-signature' | 'not-configured' | 'secret-unavailable';
 export type WebhookProvider = 'github' | 'gitlab' | 'gitea' | 'unknown';
 /** Who called and why it was refused; never the body or the presented signature. */
 export type WebhookRejected = DomainEvent<
@@ -224,7 +225,8 @@ export const sourceDecider: Decider<SourceCommand, SourceEvent, SourceState> = {
           const reason = outcome.reason.slice(0, fetchFailureReasonMaxLength) || 'unknown error';
           return [{ type: 'SourceFetchFailed', data: { source, reason, at } }];
         }
-        if (!shaPattern.test(outcome.headSha)) throw new ValidationError(`not a commit sha: ${outcome.headSha}`, 'headSha');
+        if (!shaPattern.test(outcome.headSha))
+          throw new ValidationError(`not a commit sha: ${outcome.headSha}`, 'headSha');
         const events: SourceEvent[] = [];
         if (state.failingSince !== null)
           events.push({ type: 'SourceFetchRecovered', data: { source, at, failingSince: state.failingSince } });

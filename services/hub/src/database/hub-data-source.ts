@@ -1,9 +1,14 @@
 import { DataSource } from 'typeorm';
 import { createPostgresEventStore, eventStoreMigrations, type PostgresEventStore } from '@flotilla/event-store';
 import { CreateHubReadModels1764147600000 } from './create-hub-read-models.migration';
+import { CreateSourcesReadModel1764237600000 } from '../sources/create-sources-read-model.migration';
 
 /** The hub's migrations after the event store's: the read models reference nothing in the log table, but order is fixed for reproducibility. */
-export const hubMigrations = [...eventStoreMigrations, CreateHubReadModels1764147600000];
+export const hubMigrations = [
+  ...eventStoreMigrations,
+  CreateHubReadModels1764147600000,
+  CreateSourcesReadModel1764237600000,
+];
 
 export class DatabaseUnavailableError extends Error {
   constructor(message: string, options?: { cause?: unknown }) {

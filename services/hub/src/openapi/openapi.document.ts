@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { createRegistrationTokenSchema, setClusterLabelsSchema } from '../clusters/clusters.schemas';
 import { createClusterGroupSchema } from '../groups/groups.schemas';
 import { createApiTokenSchema } from '../tokens/tokens.schemas';
+import { sourcesOpenApi } from '../sources/sources.openapi';
 
 /**
  * The OpenAPI 3.1 document of the REST API. Request bodies come from the same zod schemas
@@ -92,6 +93,7 @@ export function buildOpenApiDocument(): Record<string, unknown> {
         SetClusterLabels: jsonSchema(setClusterLabelsSchema),
         CreateClusterGroup: jsonSchema(createClusterGroupSchema),
         CreateApiToken: jsonSchema(createApiTokenSchema),
+        ...sourcesOpenApi.schemas,
       },
     },
     paths: {
@@ -234,6 +236,7 @@ export function buildOpenApiDocument(): Record<string, unknown> {
           responses: { '200': { description: 'Ready' }, '503': { description: 'Not ready' } },
         },
       },
+      ...sourcesOpenApi.paths,
     },
   };
 }

@@ -4,6 +4,7 @@ import { durations } from '../durations';
 import { EVENT_STORE } from '../event-store.provider';
 import { clusterGroupsProjection } from './cluster-groups.projection';
 import { clustersProjection } from './clusters.projection';
+import { sourcesProjection } from '../sources/sources.projection';
 
 /**
  * Keeps the hub's read models in step with the log (checkpointed runners, safe with several
@@ -16,7 +17,7 @@ export class ReadModelsService implements OnApplicationBootstrap, OnApplicationS
   readonly runners: ProjectionRunner[];
 
   constructor(@Inject(EVENT_STORE) store: PostgresEventStore) {
-    this.runners = [clustersProjection, clusterGroupsProjection].map(
+    this.runners = [clustersProjection, clusterGroupsProjection, sourcesProjection].map(
       (projection) => new ProjectionRunner(store, projection),
     );
   }

@@ -35,9 +35,13 @@ export class SourceSecrets {
       const info = await stat(file);
       if (!info.isFile()) throw new Error('not a regular file');
     } catch (err) {
-      throw new SecretUnavailableError(ref, `secret "${ref}" is not a readable file in FLOTILLA_HUB_GIT_CREDENTIALS_DIR`, {
-        cause: err,
-      });
+      throw new SecretUnavailableError(
+        ref,
+        `secret "${ref}" is not a readable file in FLOTILLA_HUB_GIT_CREDENTIALS_DIR`,
+        {
+          cause: err,
+        },
+      );
     }
     return file;
   }
