@@ -76,6 +76,9 @@ if ((${#missing[@]})); then
   apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null \
     || die "apt-get install ${missing[*]} failed"
 fi
+# Debian's Go (1.19) is the toolchain this recipe was proven with; another `go` earlier on
+# PATH must not take over.
+export PATH="/usr/lib/go/bin:$PATH"
 command -v go >/dev/null || die "go not on PATH after installing golang-go"
 [[ -d "$REFLECT2_SRC" ]] || die "$REFLECT2_SRC missing (golang-github-modern-go-reflect2-dev)"
 log "$(go version)"
@@ -96,7 +99,7 @@ fi
 orig=$(ls kubernetes_*.orig.tar.* 2>/dev/null | head -n1 || true)
 [[ -n "$orig" ]] || die "apt-get source kubernetes=$DEB_SOURCE_VERSION left no orig tarball in $WORK_DIR/src"
 # Always unpack afresh: a half-patched tree from an interrupted run must not be reused.
-# The Go build cache (below) keeps reruns fast anyway.
+# The Go build cache (below) keeps a rerun after a failure fast anyway.
 TREE="$WORK_DIR/kubernetes"
 rm -rf "$TREE" "$WORK_DIR/unpack"
 mkdir -p "$WORK_DIR/unpack"
