@@ -43,7 +43,7 @@ describe('subject layout', () => {
   it('puts direction before the cluster id', () => {
     expect(heartbeatSubject('c1')).toBe('flotilla.v1.agent.c1.heartbeat');
     expect(statusSubject('c1', 'sync')).toBe('flotilla.v1.agent.c1.status.sync');
-    expect(desiredStateSubject('c1')).toBe('flotilla.v1.hub.c1.desired-state');
+    expect(desiredStateSubject('c1')).toBe('flotilla.v1.hub.c1.desired');
     expect(registerSubject()).toBe('flotilla.v1.register');
   });
 

@@ -88,13 +88,93 @@ export function statusSubject(clusterId: string, kind: string): string {
   return `${agentSubjectPrefix(clusterId)}.status.${subjectToken(kind, 'status kind')}`;
 }
 
+/**
+ * The `<kind>` token of each StatusReport case (the proto oneof's case names, kebab-cased), so
+ * a stream or consumer can filter by kind without decoding. The hub trusts the body's case,
+ * not this token; it is for routing and reading only.
+ */
+export const statusKinds = {
+  syncStarted: 'sync-started',
+  syncSucceeded: 'sync-succeeded',
+  syncFailed: 'sync-failed',
+  healthChanged: 'health-changed',
+  driftDetected: 'drift-detected',
+  driftCorrected: 'drift-corrected',
+  driftResolved: 'drift-resolved',
+  applicationRemoved: 'application-removed',
+} as const;
+
+export type StatusKind = (typeof statusKinds)[keyof typeof statusKinds];
+
 /** Subjects of the status JetStream stream, across all clusters. */
 export function allStatusSubjects(): string {
   return `${SUBJECT_ROOT}.agent.*.status.>`;
 }
 
+/**
+ * Splits a subject built by `statusSubject` into its cluster id and kind, or undefined. The
+ * cluster id is what NATS permissions vouch for: only that cluster's agent may publish there.
+ */
+export function parseStatusSubject(subject: string): { clusterId: string; kind: string } | undefined {
+  const parts = subject.split('.');
+  if (
+    parts.length !== 6 ||
+    `${parts[0]}.${parts[1]}` !== SUBJECT_ROOT ||
+    parts[2] !== 'agent' ||
+    parts[4] !== 'status' ||
+    !isValidSubjectToken(parts[3]!) ||
+    !isValidSubjectToken(parts[5]!)
+  ) {
+    return undefined;
+  }
+  return { clusterId: parts[3]!, kind: parts[5]! };
+}
+
+/** The hub's signed desired-state pushes to one cluster's agent. */
 export function desiredStateSubject(clusterId: string): string {
-  return `${hubSubjectPrefix(clusterId)}.desired-state`;
+  return `${hubSubjectPrefix(clusterId)}.desired`;
+}
+
+/** An agent asks for its latest desired state here (request/reply; hub replicas answer in a queue group). */
+export function desiredStateRequestSubject(clusterId: string): string {
+  return `${agentSubjectPrefix(clusterId)}.desired.get`;
+}
+
+/** What the hub subscribes to for every cluster's desired-state requests. */
+export function allDesiredStateRequestsSubject(): string {
+  return `${SUBJECT_ROOT}.agent.*.desired.get`;
+}
+
+/** An agent fetches a bundle by digest here (request/reply, queue group on the hub). */
+export function bundleRequestSubject(clusterId: string): string {
+  return `${agentSubjectPrefix(clusterId)}.bundle.get`;
+}
+
+/** What the hub subscribes to for every cluster's bundle requests. */
+export function allBundleRequestsSubject(): string {
+  return `${SUBJECT_ROOT}.agent.*.bundle.get`;
+}
+
+/** Queue groups of the hub replicas answering desired-state and bundle requests (one answer per request). */
+export const desiredStateQueueGroup = 'flotilla-hub-desired';
+export const bundleQueueGroup = 'flotilla-hub-bundles';
+
+/**
+ * The cluster id of a subject built by `desiredStateRequestSubject` or `bundleRequestSubject`,
+ * or undefined. It is what the hub answers for: NATS lets only that cluster's agent publish there.
+ */
+export function clusterIdOfAgentRequestSubject(subject: string, request: 'desired' | 'bundle'): string | undefined {
+  const parts = subject.split('.');
+  if (
+    parts.length !== 6 ||
+    `${parts[0]}.${parts[1]}` !== SUBJECT_ROOT ||
+    parts[2] !== 'agent' ||
+    parts[4] !== request ||
+    parts[5] !== 'get'
+  ) {
+    return undefined;
+  }
+  return isValidSubjectToken(parts[3]!) ? parts[3] : undefined;
 }
 
 /**

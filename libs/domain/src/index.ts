@@ -13,3 +13,5 @@ export * from './registration-token.decider';
 export * from './cluster-group.decider';
 export * from './api-token.decider';
 export * from './sources';
+export * from './applications';
+export * from './desired-state';

@@ -2,8 +2,8 @@
 // @generated from file flotilla/v1/desired_state.proto (package flotilla.v1, syntax proto3)
 /* eslint-disable */
 
-import type { GenFile, GenMessage } from "@bufbuild/protobuf/codegenv2";
-import { fileDesc, messageDesc } from "@bufbuild/protobuf/codegenv2";
+import type { GenEnum, GenFile, GenMessage } from "@bufbuild/protobuf/codegenv2";
+import { enumDesc, fileDesc, messageDesc } from "@bufbuild/protobuf/codegenv2";
 import type { MessageMeta } from "./envelope_pb";
 import { file_flotilla_v1_envelope } from "./envelope_pb";
 import type { Message } from "@bufbuild/protobuf";
@@ -12,12 +12,15 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file flotilla/v1/desired_state.proto.
  */
 export const file_flotilla_v1_desired_state: GenFile = /*@__PURE__*/
-  fileDesc("Ch9mbG90aWxsYS92MS9kZXNpcmVkX3N0YXRlLnByb3RvEgtmbG90aWxsYS52MSJaCgxEZXNpcmVkU3RhdGUSJgoEbWV0YRgBIAEoCzIYLmZsb3RpbGxhLnYxLk1lc3NhZ2VNZXRhEg8KB3BheWxvYWQYAiABKAwSEQoJc2lnbmF0dXJlGAMgASgMInUKE0Rlc2lyZWRTdGF0ZVBheWxvYWQSEgoKY2x1c3Rlcl9pZBgBIAEoCRISCgpnZW5lcmF0aW9uGAIgASgEEjYKDGFwcGxpY2F0aW9ucxgDIAMoCzIgLmZsb3RpbGxhLnYxLkFzc2lnbmVkQXBwbGljYXRpb24ifgoTQXNzaWduZWRBcHBsaWNhdGlvbhIMCgRuYW1lGAEgASgJEg4KBnNvdXJjZRgCIAEoCRIQCghyZXZpc2lvbhgDIAEoCRIVCg1idW5kbGVfZGlnZXN0GAQgASgJEg0KBXBydW5lGAUgASgIEhEKCXNlbGZfaGVhbBgGIAEoCGIGcHJvdG8z", [file_flotilla_v1_envelope]);
+  fileDesc("Ch9mbG90aWxsYS92MS9kZXNpcmVkX3N0YXRlLnByb3RvEgtmbG90aWxsYS52MSJaCgxEZXNpcmVkU3RhdGUSJgoEbWV0YRgBIAEoCzIYLmZsb3RpbGxhLnYxLk1lc3NhZ2VNZXRhEg8KB3BheWxvYWQYAiABKAwSEQoJc2lnbmF0dXJlGAMgASgMInMKE0Rlc2lyZWRTdGF0ZVBheWxvYWQSEgoKY2x1c3Rlcl9pZBgBIAEoCRIQCghyZXZpc2lvbhgCIAEoBBI2CgxhcHBsaWNhdGlvbnMYAyADKAsyIC5mbG90aWxsYS52MS5Bc3NpZ25lZEFwcGxpY2F0aW9uIqkBChNBc3NpZ25lZEFwcGxpY2F0aW9uEgwKBG5hbWUYASABKAkSDgoGc291cmNlGAIgASgJEg4KBmNvbW1pdBgDIAEoCRIVCg1idW5kbGVfZGlnZXN0GAQgASgJEhYKCW5hbWVzcGFjZRgFIAEoCUgAiAEBEicKBnBvbGljeRgGIAEoCzIXLmZsb3RpbGxhLnYxLlN5bmNQb2xpY3lCDAoKX25hbWVzcGFjZSLXAQoKU3luY1BvbGljeRIRCglhdXRvbWF0ZWQYASABKAgSDQoFcHJ1bmUYAiABKAgSEgoKZHJpZnRfbW9kZRgDIAEoCRJCCg5pZ25vcmVkX2ZpZWxkcxgEIAMoCzIqLmZsb3RpbGxhLnYxLlN5bmNQb2xpY3kuSWdub3JlZEZpZWxkc0VudHJ5Gk8KEklnbm9yZWRGaWVsZHNFbnRyeRILCgNrZXkYASABKAkSKAoFdmFsdWUYAiABKAsyGS5mbG90aWxsYS52MS5Kc29uUG9pbnRlcnM6AjgBIiAKDEpzb25Qb2ludGVycxIQCghwb2ludGVycxgBIAMoCSJVChNEZXNpcmVkU3RhdGVSZXF1ZXN0EiYKBG1ldGEYASABKAsyGC5mbG90aWxsYS52MS5NZXNzYWdlTWV0YRIWCg5rbm93bl9yZXZpc2lvbhgCIAEoBCJHCg1CdW5kbGVSZXF1ZXN0EiYKBG1ldGEYASABKAsyGC5mbG90aWxsYS52MS5NZXNzYWdlTWV0YRIOCgZkaWdlc3QYAiABKAkihAEKDkJ1bmRsZVJlc3BvbnNlEiYKBG1ldGEYASABKAsyGC5mbG90aWxsYS52MS5NZXNzYWdlTWV0YRIRCgdjb250ZW50GAIgASgMSAASLQoHcmVmdXNlZBgDIAEoCzIaLmZsb3RpbGxhLnYxLkJ1bmRsZVJlZnVzZWRIAEIICgZyZXN1bHQiUgoNQnVuZGxlUmVmdXNlZBIwCgZyZWFzb24YASABKA4yIC5mbG90aWxsYS52MS5CdW5kbGVSZWZ1c2FsUmVhc29uEg8KB21lc3NhZ2UYAiABKAkqiQEKE0J1bmRsZVJlZnVzYWxSZWFzb24SJQohQlVORExFX1JFRlVTQUxfUkVBU09OX1VOU1BFQ0lGSUVEEAASIwofQlVORExFX1JFRlVTQUxfUkVBU09OX01BTEZPUk1FRBABEiYKIkJVTkRMRV9SRUZVU0FMX1JFQVNPTl9OT1RfQVNTSUdORUQQAmIGcHJvdG8z", [file_flotilla_v1_envelope]);
 
 /**
- * What one cluster should run, published by the hub where only that cluster's agent may
- * read it. `payload` is a serialized DesiredStatePayload; `signature` is the hub's ed25519
- * signature over exactly those bytes, checked against the key pinned at registration.
+ * What one cluster should run, published by the hub on `flotilla.v1.hub.<clusterId>.desired`
+ * (where only that cluster's agent may read it) and answered on
+ * `flotilla.v1.agent.<clusterId>.desired.get`. `payload` is a serialized DesiredStatePayload;
+ * `signature` is the hub's ed25519 signature over exactly those bytes, checked against the
+ * key the agent pinned at registration. `meta` is outside the signature: the agent trusts
+ * only the payload.
  *
  * @generated from message flotilla.v1.DesiredState
  */
@@ -55,13 +58,17 @@ export type DesiredStatePayload = Message<"flotilla.v1.DesiredStatePayload"> & {
   clusterId: string;
 
   /**
-   * Increases with every change of this cluster's desired state: an agent ignores an older one.
+   * +1 with every assignment of this cluster (DesiredStateAssigned), starting at 1; 0 means
+   * "nothing assigned yet". An agent refuses a revision older than the last it accepted.
    *
-   * @generated from field: uint64 generation = 2;
+   * @generated from field: uint64 revision = 2;
    */
-  generation: bigint;
+  revision: bigint;
 
   /**
+   * The full set the cluster should run, sorted by name; an application missing from it is
+   * to be removed (pruned if its last policy said prune).
+   *
    * @generated from field: repeated flotilla.v1.AssignedApplication applications = 3;
    */
   applications: AssignedApplication[];
@@ -89,26 +96,30 @@ export type AssignedApplication = Message<"flotilla.v1.AssignedApplication"> & {
   source: string;
 
   /**
-   * @generated from field: string revision = 3;
+   * The git commit the bundle was rendered from (full id).
+   *
+   * @generated from field: string commit = 3;
    */
-  revision: string;
+  commit: string;
 
   /**
-   * Content address of the rendered bundle (`sha256:<hex>`).
+   * Content address of the rendered bundle (`sha256:<hex>`), fetched with a BundleRequest.
    *
    * @generated from field: string bundle_digest = 4;
    */
   bundleDigest: string;
 
   /**
-   * @generated from field: bool prune = 5;
+   * The target's namespace, when the target sets one.
+   *
+   * @generated from field: optional string namespace = 5;
    */
-  prune: boolean;
+  namespace?: string | undefined;
 
   /**
-   * @generated from field: bool self_heal = 6;
+   * @generated from field: flotilla.v1.SyncPolicy policy = 6;
    */
-  selfHeal: boolean;
+  policy?: SyncPolicy | undefined;
 };
 
 /**
@@ -117,4 +128,198 @@ export type AssignedApplication = Message<"flotilla.v1.AssignedApplication"> & {
  */
 export const AssignedApplicationSchema: GenMessage<AssignedApplication> = /*@__PURE__*/
   messageDesc(file_flotilla_v1_desired_state, 2);
+
+/**
+ * @generated from message flotilla.v1.SyncPolicy
+ */
+export type SyncPolicy = Message<"flotilla.v1.SyncPolicy"> & {
+  /**
+   * @generated from field: bool automated = 1;
+   */
+  automated: boolean;
+
+  /**
+   * @generated from field: bool prune = 2;
+   */
+  prune: boolean;
+
+  /**
+   * `detect` or `correct`.
+   *
+   * @generated from field: string drift_mode = 3;
+   */
+  driftMode: string;
+
+  /**
+   * Per kind (`apps/Deployment`, `Service` for the core group): JSON pointers drift ignores.
+   *
+   * @generated from field: map<string, flotilla.v1.JsonPointers> ignored_fields = 4;
+   */
+  ignoredFields: { [key: string]: JsonPointers };
+};
+
+/**
+ * Describes the message flotilla.v1.SyncPolicy.
+ * Use `create(SyncPolicySchema)` to create a new message.
+ */
+export const SyncPolicySchema: GenMessage<SyncPolicy> = /*@__PURE__*/
+  messageDesc(file_flotilla_v1_desired_state, 3);
+
+/**
+ * @generated from message flotilla.v1.JsonPointers
+ */
+export type JsonPointers = Message<"flotilla.v1.JsonPointers"> & {
+  /**
+   * @generated from field: repeated string pointers = 1;
+   */
+  pointers: string[];
+};
+
+/**
+ * Describes the message flotilla.v1.JsonPointers.
+ * Use `create(JsonPointersSchema)` to create a new message.
+ */
+export const JsonPointersSchema: GenMessage<JsonPointers> = /*@__PURE__*/
+  messageDesc(file_flotilla_v1_desired_state, 4);
+
+/**
+ * Sent by an agent on `flotilla.v1.agent.<clusterId>.desired.get`; the hub answers with the
+ * latest DesiredState of the cluster named by the subject (never by the body).
+ *
+ * @generated from message flotilla.v1.DesiredStateRequest
+ */
+export type DesiredStateRequest = Message<"flotilla.v1.DesiredStateRequest"> & {
+  /**
+   * @generated from field: flotilla.v1.MessageMeta meta = 1;
+   */
+  meta?: MessageMeta | undefined;
+
+  /**
+   * The revision the agent holds (0 for none); informational.
+   *
+   * @generated from field: uint64 known_revision = 2;
+   */
+  knownRevision: bigint;
+};
+
+/**
+ * Describes the message flotilla.v1.DesiredStateRequest.
+ * Use `create(DesiredStateRequestSchema)` to create a new message.
+ */
+export const DesiredStateRequestSchema: GenMessage<DesiredStateRequest> = /*@__PURE__*/
+  messageDesc(file_flotilla_v1_desired_state, 5);
+
+/**
+ * Sent by an agent on `flotilla.v1.agent.<clusterId>.bundle.get`.
+ *
+ * @generated from message flotilla.v1.BundleRequest
+ */
+export type BundleRequest = Message<"flotilla.v1.BundleRequest"> & {
+  /**
+   * @generated from field: flotilla.v1.MessageMeta meta = 1;
+   */
+  meta?: MessageMeta | undefined;
+
+  /**
+   * `sha256:<hex>`, as in AssignedApplication.bundle_digest.
+   *
+   * @generated from field: string digest = 2;
+   */
+  digest: string;
+};
+
+/**
+ * Describes the message flotilla.v1.BundleRequest.
+ * Use `create(BundleRequestSchema)` to create a new message.
+ */
+export const BundleRequestSchema: GenMessage<BundleRequest> = /*@__PURE__*/
+  messageDesc(file_flotilla_v1_desired_state, 6);
+
+/**
+ * @generated from message flotilla.v1.BundleResponse
+ */
+export type BundleResponse = Message<"flotilla.v1.BundleResponse"> & {
+  /**
+   * @generated from field: flotilla.v1.MessageMeta meta = 1;
+   */
+  meta?: MessageMeta | undefined;
+
+  /**
+   * @generated from oneof flotilla.v1.BundleResponse.result
+   */
+  result: {
+    /**
+     * The bundle's canonical JSON (an array of objects); sha256 of these bytes is the digest.
+     *
+     * @generated from field: bytes content = 2;
+     */
+    value: Uint8Array;
+    case: "content";
+  } | {
+    /**
+     * @generated from field: flotilla.v1.BundleRefused refused = 3;
+     */
+    value: BundleRefused;
+    case: "refused";
+  } | { case: undefined; value?: undefined };
+};
+
+/**
+ * Describes the message flotilla.v1.BundleResponse.
+ * Use `create(BundleResponseSchema)` to create a new message.
+ */
+export const BundleResponseSchema: GenMessage<BundleResponse> = /*@__PURE__*/
+  messageDesc(file_flotilla_v1_desired_state, 7);
+
+/**
+ * @generated from message flotilla.v1.BundleRefused
+ */
+export type BundleRefused = Message<"flotilla.v1.BundleRefused"> & {
+  /**
+   * @generated from field: flotilla.v1.BundleRefusalReason reason = 1;
+   */
+  reason: BundleRefusalReason;
+
+  /**
+   * @generated from field: string message = 2;
+   */
+  message: string;
+};
+
+/**
+ * Describes the message flotilla.v1.BundleRefused.
+ * Use `create(BundleRefusedSchema)` to create a new message.
+ */
+export const BundleRefusedSchema: GenMessage<BundleRefused> = /*@__PURE__*/
+  messageDesc(file_flotilla_v1_desired_state, 8);
+
+/**
+ * @generated from enum flotilla.v1.BundleRefusalReason
+ */
+export enum BundleRefusalReason {
+  /**
+   * @generated from enum value: BUNDLE_REFUSAL_REASON_UNSPECIFIED = 0;
+   */
+  UNSPECIFIED = 0,
+
+  /**
+   * The digest is not `sha256:<64 hex>` or the request is undecodable.
+   *
+   * @generated from enum value: BUNDLE_REFUSAL_REASON_MALFORMED = 1;
+   */
+  MALFORMED = 1,
+
+  /**
+   * The digest was never assigned to this cluster (or the hub does not hold it).
+   *
+   * @generated from enum value: BUNDLE_REFUSAL_REASON_NOT_ASSIGNED = 2;
+   */
+  NOT_ASSIGNED = 2,
+}
+
+/**
+ * Describes the enum flotilla.v1.BundleRefusalReason.
+ */
+export const BundleRefusalReasonSchema: GenEnum<BundleRefusalReason> = /*@__PURE__*/
+  enumDesc(file_flotilla_v1_desired_state, 0);
 

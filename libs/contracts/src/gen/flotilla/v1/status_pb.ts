@@ -4,6 +4,8 @@
 
 import type { GenEnum, GenFile, GenMessage } from "@bufbuild/protobuf/codegenv2";
 import { enumDesc, fileDesc, messageDesc } from "@bufbuild/protobuf/codegenv2";
+import type { Timestamp } from "@bufbuild/protobuf/wkt";
+import { file_google_protobuf_timestamp } from "@bufbuild/protobuf/wkt";
 import type { MessageMeta } from "./envelope_pb";
 import { file_flotilla_v1_envelope } from "./envelope_pb";
 import type { Message } from "@bufbuild/protobuf";
@@ -12,12 +14,14 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file flotilla/v1/status.proto.
  */
 export const file_flotilla_v1_status: GenFile = /*@__PURE__*/
-  fileDesc("ChhmbG90aWxsYS92MS9zdGF0dXMucHJvdG8SC2Zsb3RpbGxhLnYxIsoCCgxTdGF0dXNSZXBvcnQSJgoEbWV0YRgBIAEoCzIYLmZsb3RpbGxhLnYxLk1lc3NhZ2VNZXRhEjAKDHN5bmNfc3RhcnRlZBgCIAEoCzIYLmZsb3RpbGxhLnYxLlN5bmNTdGFydGVkSAASMgoNc3luY19maW5pc2hlZBgDIAEoCzIZLmZsb3RpbGxhLnYxLlN5bmNGaW5pc2hlZEgAEjQKDmhlYWx0aF9jaGFuZ2VkGAQgASgLMhouZmxvdGlsbGEudjEuSGVhbHRoQ2hhbmdlZEgAEjQKDmRyaWZ0X2RldGVjdGVkGAUgASgLMhouZmxvdGlsbGEudjEuRHJpZnREZXRlY3RlZEgAEjYKD2RyaWZ0X2NvcnJlY3RlZBgGIAEoCzIbLmZsb3RpbGxhLnYxLkRyaWZ0Q29ycmVjdGVkSABCCAoGcmVwb3J0IksKC1N5bmNTdGFydGVkEhMKC2FwcGxpY2F0aW9uGAEgASgJEhAKCHJldmlzaW9uGAIgASgJEhUKDWJ1bmRsZV9kaWdlc3QYAyABKAkiWQoMU3luY0ZpbmlzaGVkEhMKC2FwcGxpY2F0aW9uGAEgASgJEhAKCHJldmlzaW9uGAIgASgJEhEKCXN1Y2NlZWRlZBgDIAEoCBIPCgdtZXNzYWdlGAQgASgJIloKDUhlYWx0aENoYW5nZWQSEwoLYXBwbGljYXRpb24YASABKAkSIwoGaGVhbHRoGAIgASgOMhMuZmxvdGlsbGEudjEuSGVhbHRoEg8KB21lc3NhZ2UYAyABKAkiXAoLUmVzb3VyY2VSZWYSDQoFZ3JvdXAYASABKAkSDwoHdmVyc2lvbhgCIAEoCRIMCgRraW5kGAMgASgJEhEKCW5hbWVzcGFjZRgEIAEoCRIMCgRuYW1lGAUgASgJImAKDURyaWZ0RGV0ZWN0ZWQSEwoLYXBwbGljYXRpb24YASABKAkSKgoIcmVzb3VyY2UYAiABKAsyGC5mbG90aWxsYS52MS5SZXNvdXJjZVJlZhIOCgZmaWVsZHMYAyADKAkiUQoORHJpZnRDb3JyZWN0ZWQSEwoLYXBwbGljYXRpb24YASABKAkSKgoIcmVzb3VyY2UYAiABKAsyGC5mbG90aWxsYS52MS5SZXNvdXJjZVJlZip1CgZIZWFsdGgSFgoSSEVBTFRIX1VOU1BFQ0lGSUVEEAASEgoOSEVBTFRIX0hFQUxUSFkQARIWChJIRUFMVEhfUFJPR1JFU1NJTkcQAhITCg9IRUFMVEhfREVHUkFERUQQAxISCg5IRUFMVEhfTUlTU0lORxAEYgZwcm90bzM", [file_flotilla_v1_envelope]);
+  fileDesc("ChhmbG90aWxsYS92MS9zdGF0dXMucHJvdG8SC2Zsb3RpbGxhLnYxIvIDCgxTdGF0dXNSZXBvcnQSJgoEbWV0YRgBIAEoCzIYLmZsb3RpbGxhLnYxLk1lc3NhZ2VNZXRhEjAKDHN5bmNfc3RhcnRlZBgCIAEoCzIYLmZsb3RpbGxhLnYxLlN5bmNTdGFydGVkSAASNAoOc3luY19zdWNjZWVkZWQYAyABKAsyGi5mbG90aWxsYS52MS5TeW5jU3VjY2VlZGVkSAASLgoLc3luY19mYWlsZWQYBCABKAsyFy5mbG90aWxsYS52MS5TeW5jRmFpbGVkSAASNAoOaGVhbHRoX2NoYW5nZWQYBSABKAsyGi5mbG90aWxsYS52MS5IZWFsdGhDaGFuZ2VkSAASNAoOZHJpZnRfZGV0ZWN0ZWQYBiABKAsyGi5mbG90aWxsYS52MS5EcmlmdERldGVjdGVkSAASNgoPZHJpZnRfY29ycmVjdGVkGAcgASgLMhsuZmxvdGlsbGEudjEuRHJpZnRDb3JyZWN0ZWRIABI0Cg5kcmlmdF9yZXNvbHZlZBgIIAEoCzIaLmZsb3RpbGxhLnYxLkRyaWZ0UmVzb2x2ZWRIABI+ChNhcHBsaWNhdGlvbl9yZW1vdmVkGAkgASgLMh8uZmxvdGlsbGEudjEuQXBwbGljYXRpb25SZW1vdmVkSABCCAoGcmVwb3J0IkgKDUFzc2lnbm1lbnRSZWYSEAoIcmV2aXNpb24YASABKAQSDgoGY29tbWl0GAIgASgJEhUKDWJ1bmRsZV9kaWdlc3QYAyABKAkiUQoLUmVzb3VyY2VSZWYSEwoLYXBpX3ZlcnNpb24YASABKAkSDAoEa2luZBgCIAEoCRIRCgluYW1lc3BhY2UYAyABKAkSDAoEbmFtZRgEIAEoCSKFAQoOUmVzb3VyY2VSZXN1bHQSJQoDcmVmGAEgASgLMhguZmxvdGlsbGEudjEuUmVzb3VyY2VSZWYSKwoGYWN0aW9uGAIgASgOMhsuZmxvdGlsbGEudjEuUmVzb3VyY2VBY3Rpb24SDgoGcmVhc29uGAMgASgJEg8KB21lc3NhZ2UYBCABKAkiegoLU3luY1N0YXJ0ZWQSEwoLYXBwbGljYXRpb24YASABKAkSLgoKYXNzaWdubWVudBgCIAEoCzIaLmZsb3RpbGxhLnYxLkFzc2lnbm1lbnRSZWYSJgoCYXQYAyABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wIqwBCg1TeW5jU3VjY2VlZGVkEhMKC2FwcGxpY2F0aW9uGAEgASgJEi4KCmFzc2lnbm1lbnQYAiABKAsyGi5mbG90aWxsYS52MS5Bc3NpZ25tZW50UmVmEiYKAmF0GAMgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIuCglyZXNvdXJjZXMYBCADKAsyGy5mbG90aWxsYS52MS5SZXNvdXJjZVJlc3VsdCK6AQoKU3luY0ZhaWxlZBITCgthcHBsaWNhdGlvbhgBIAEoCRIuCgphc3NpZ25tZW50GAIgASgLMhouZmxvdGlsbGEudjEuQXNzaWdubWVudFJlZhImCgJhdBgDIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASDwoHbWVzc2FnZRgEIAEoCRIuCglyZXNvdXJjZXMYBSADKAsyGy5mbG90aWxsYS52MS5SZXNvdXJjZVJlc3VsdCLVAQoNSGVhbHRoQ2hhbmdlZBITCgthcHBsaWNhdGlvbhgBIAEoCRIjCgZzdGF0dXMYAiABKA4yEy5mbG90aWxsYS52MS5IZWFsdGgSJQoIcHJldmlvdXMYAyABKA4yEy5mbG90aWxsYS52MS5IZWFsdGgSKgoIcmVzb3VyY2UYBCABKAsyGC5mbG90aWxsYS52MS5SZXNvdXJjZVJlZhIPCgdtZXNzYWdlGAUgASgJEiYKAmF0GAYgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcCJsCgpEcmlmdEZpZWxkEgwKBHBhdGgYASABKAkSGQoMZGVzaXJlZF9qc29uGAIgASgJSACIAQESFgoJbGl2ZV9qc29uGAMgASgJSAGIAQFCDwoNX2Rlc2lyZWRfanNvbkIMCgpfbGl2ZV9qc29uIvEBCg1EcmlmdERldGVjdGVkEhMKC2FwcGxpY2F0aW9uGAEgASgJEioKCHJlc291cmNlGAIgASgLMhguZmxvdGlsbGEudjEuUmVzb3VyY2VSZWYSKAoGcmVhc29uGAMgASgOMhguZmxvdGlsbGEudjEuRHJpZnRSZWFzb24SJwoGZmllbGRzGAQgAygLMhcuZmxvdGlsbGEudjEuRHJpZnRGaWVsZBIkCgRtb2RlGAUgASgOMhYuZmxvdGlsbGEudjEuRHJpZnRNb2RlEiYKAmF0GAYgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcCLMAQoORHJpZnRDb3JyZWN0ZWQSEwoLYXBwbGljYXRpb24YASABKAkSKgoIcmVzb3VyY2UYAiABKAsyGC5mbG90aWxsYS52MS5SZXNvdXJjZVJlZhIoCgZyZWFzb24YAyABKA4yGC5mbG90aWxsYS52MS5EcmlmdFJlYXNvbhInCgZmaWVsZHMYBCADKAsyFy5mbG90aWxsYS52MS5EcmlmdEZpZWxkEiYKAmF0GAUgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcCJ4Cg1EcmlmdFJlc29sdmVkEhMKC2FwcGxpY2F0aW9uGAEgASgJEioKCHJlc291cmNlGAIgASgLMhguZmxvdGlsbGEudjEuUmVzb3VyY2VSZWYSJgoCYXQYAyABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wImEKEkFwcGxpY2F0aW9uUmVtb3ZlZBITCgthcHBsaWNhdGlvbhgBIAEoCRIOCgZwcnVuZWQYAiABKAgSJgoCYXQYAyABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wKsUBCg5SZXNvdXJjZUFjdGlvbhIfChtSRVNPVVJDRV9BQ1RJT05fVU5TUEVDSUZJRUQQABIbChdSRVNPVVJDRV9BQ1RJT05fQ1JFQVRFRBABEh4KGlJFU09VUkNFX0FDVElPTl9DT05GSUdVUkVEEAISHQoZUkVTT1VSQ0VfQUNUSU9OX1VOQ0hBTkdFRBADEhoKFlJFU09VUkNFX0FDVElPTl9QUlVORUQQBBIaChZSRVNPVVJDRV9BQ1RJT05fRkFJTEVEEAUqdQoGSGVhbHRoEhYKEkhFQUxUSF9VTlNQRUNJRklFRBAAEhIKDkhFQUxUSF9IRUFMVEhZEAESFgoSSEVBTFRIX1BST0dSRVNTSU5HEAISEwoPSEVBTFRIX0RFR1JBREVEEAMSEgoOSEVBTFRIX01JU1NJTkcQBCpgCgtEcmlmdFJlYXNvbhIcChhEUklGVF9SRUFTT05fVU5TUEVDSUZJRUQQABIYChREUklGVF9SRUFTT05fTUlTU0lORxABEhkKFURSSUZUX1JFQVNPTl9NT0RJRklFRBACKlYKCURyaWZ0TW9kZRIaChZEUklGVF9NT0RFX1VOU1BFQ0lGSUVEEAASFQoRRFJJRlRfTU9ERV9ERVRFQ1QQARIWChJEUklGVF9NT0RFX0NPUlJFQ1QQAmIGcHJvdG8z", [file_google_protobuf_timestamp, file_flotilla_v1_envelope]);
 
 /**
  * Published by an agent into the status JetStream stream on
  * `flotilla.v1.agent.<clusterId>.status.<kind>`, from its outbox, with `meta.id` as
- * `Nats-Msg-Id` so a resend after a NATS outage is deduplicated.
+ * `Nats-Msg-Id` so a resend after a NATS outage is deduplicated. The hub appends each report
+ * as one event on the cluster's stream with `meta.id` as the event id, so a redelivery
+ * appends nothing. Secret values never travel here: the reconciler redacts them first.
  *
  * @generated from message flotilla.v1.StatusReport
  */
@@ -38,28 +42,46 @@ export type StatusReport = Message<"flotilla.v1.StatusReport"> & {
     case: "syncStarted";
   } | {
     /**
-     * @generated from field: flotilla.v1.SyncFinished sync_finished = 3;
+     * @generated from field: flotilla.v1.SyncSucceeded sync_succeeded = 3;
      */
-    value: SyncFinished;
-    case: "syncFinished";
+    value: SyncSucceeded;
+    case: "syncSucceeded";
   } | {
     /**
-     * @generated from field: flotilla.v1.HealthChanged health_changed = 4;
+     * @generated from field: flotilla.v1.SyncFailed sync_failed = 4;
+     */
+    value: SyncFailed;
+    case: "syncFailed";
+  } | {
+    /**
+     * @generated from field: flotilla.v1.HealthChanged health_changed = 5;
      */
     value: HealthChanged;
     case: "healthChanged";
   } | {
     /**
-     * @generated from field: flotilla.v1.DriftDetected drift_detected = 5;
+     * @generated from field: flotilla.v1.DriftDetected drift_detected = 6;
      */
     value: DriftDetected;
     case: "driftDetected";
   } | {
     /**
-     * @generated from field: flotilla.v1.DriftCorrected drift_corrected = 6;
+     * @generated from field: flotilla.v1.DriftCorrected drift_corrected = 7;
      */
     value: DriftCorrected;
     case: "driftCorrected";
+  } | {
+    /**
+     * @generated from field: flotilla.v1.DriftResolved drift_resolved = 8;
+     */
+    value: DriftResolved;
+    case: "driftResolved";
+  } | {
+    /**
+     * @generated from field: flotilla.v1.ApplicationRemoved application_removed = 9;
+     */
+    value: ApplicationRemoved;
+    case: "applicationRemoved";
   } | { case: undefined; value?: undefined };
 };
 
@@ -71,6 +93,106 @@ export const StatusReportSchema: GenMessage<StatusReport> = /*@__PURE__*/
   messageDesc(file_flotilla_v1_status, 0);
 
 /**
+ * Which assignment a sync was about: the desired-state revision that carried it, the git
+ * commit it was rendered from and the bundle's content digest.
+ *
+ * @generated from message flotilla.v1.AssignmentRef
+ */
+export type AssignmentRef = Message<"flotilla.v1.AssignmentRef"> & {
+  /**
+   * @generated from field: uint64 revision = 1;
+   */
+  revision: bigint;
+
+  /**
+   * @generated from field: string commit = 2;
+   */
+  commit: string;
+
+  /**
+   * @generated from field: string bundle_digest = 3;
+   */
+  bundleDigest: string;
+};
+
+/**
+ * Describes the message flotilla.v1.AssignmentRef.
+ * Use `create(AssignmentRefSchema)` to create a new message.
+ */
+export const AssignmentRefSchema: GenMessage<AssignmentRef> = /*@__PURE__*/
+  messageDesc(file_flotilla_v1_status, 1);
+
+/**
+ * One Kubernetes object, as libs/kube names it.
+ *
+ * @generated from message flotilla.v1.ResourceRef
+ */
+export type ResourceRef = Message<"flotilla.v1.ResourceRef"> & {
+  /**
+   * @generated from field: string api_version = 1;
+   */
+  apiVersion: string;
+
+  /**
+   * @generated from field: string kind = 2;
+   */
+  kind: string;
+
+  /**
+   * Empty for cluster-scoped objects.
+   *
+   * @generated from field: string namespace = 3;
+   */
+  namespace: string;
+
+  /**
+   * @generated from field: string name = 4;
+   */
+  name: string;
+};
+
+/**
+ * Describes the message flotilla.v1.ResourceRef.
+ * Use `create(ResourceRefSchema)` to create a new message.
+ */
+export const ResourceRefSchema: GenMessage<ResourceRef> = /*@__PURE__*/
+  messageDesc(file_flotilla_v1_status, 2);
+
+/**
+ * @generated from message flotilla.v1.ResourceResult
+ */
+export type ResourceResult = Message<"flotilla.v1.ResourceResult"> & {
+  /**
+   * @generated from field: flotilla.v1.ResourceRef ref = 1;
+   */
+  ref?: ResourceRef | undefined;
+
+  /**
+   * @generated from field: flotilla.v1.ResourceAction action = 2;
+   */
+  action: ResourceAction;
+
+  /**
+   * Machine-readable cause of a failure (the API's Status.reason, or `NotAllowed`, ...).
+   *
+   * @generated from field: string reason = 3;
+   */
+  reason: string;
+
+  /**
+   * @generated from field: string message = 4;
+   */
+  message: string;
+};
+
+/**
+ * Describes the message flotilla.v1.ResourceResult.
+ * Use `create(ResourceResultSchema)` to create a new message.
+ */
+export const ResourceResultSchema: GenMessage<ResourceResult> = /*@__PURE__*/
+  messageDesc(file_flotilla_v1_status, 3);
+
+/**
  * @generated from message flotilla.v1.SyncStarted
  */
 export type SyncStarted = Message<"flotilla.v1.SyncStarted"> & {
@@ -80,14 +202,14 @@ export type SyncStarted = Message<"flotilla.v1.SyncStarted"> & {
   application: string;
 
   /**
-   * @generated from field: string revision = 2;
+   * @generated from field: flotilla.v1.AssignmentRef assignment = 2;
    */
-  revision: string;
+  assignment?: AssignmentRef | undefined;
 
   /**
-   * @generated from field: string bundle_digest = 3;
+   * @generated from field: google.protobuf.Timestamp at = 3;
    */
-  bundleDigest: string;
+  at?: Timestamp | undefined;
 };
 
 /**
@@ -95,39 +217,76 @@ export type SyncStarted = Message<"flotilla.v1.SyncStarted"> & {
  * Use `create(SyncStartedSchema)` to create a new message.
  */
 export const SyncStartedSchema: GenMessage<SyncStarted> = /*@__PURE__*/
-  messageDesc(file_flotilla_v1_status, 1);
+  messageDesc(file_flotilla_v1_status, 4);
 
 /**
- * @generated from message flotilla.v1.SyncFinished
+ * @generated from message flotilla.v1.SyncSucceeded
  */
-export type SyncFinished = Message<"flotilla.v1.SyncFinished"> & {
+export type SyncSucceeded = Message<"flotilla.v1.SyncSucceeded"> & {
   /**
    * @generated from field: string application = 1;
    */
   application: string;
 
   /**
-   * @generated from field: string revision = 2;
+   * @generated from field: flotilla.v1.AssignmentRef assignment = 2;
    */
-  revision: string;
+  assignment?: AssignmentRef | undefined;
 
   /**
-   * @generated from field: bool succeeded = 3;
+   * @generated from field: google.protobuf.Timestamp at = 3;
    */
-  succeeded: boolean;
+  at?: Timestamp | undefined;
+
+  /**
+   * @generated from field: repeated flotilla.v1.ResourceResult resources = 4;
+   */
+  resources: ResourceResult[];
+};
+
+/**
+ * Describes the message flotilla.v1.SyncSucceeded.
+ * Use `create(SyncSucceededSchema)` to create a new message.
+ */
+export const SyncSucceededSchema: GenMessage<SyncSucceeded> = /*@__PURE__*/
+  messageDesc(file_flotilla_v1_status, 5);
+
+/**
+ * @generated from message flotilla.v1.SyncFailed
+ */
+export type SyncFailed = Message<"flotilla.v1.SyncFailed"> & {
+  /**
+   * @generated from field: string application = 1;
+   */
+  application: string;
+
+  /**
+   * @generated from field: flotilla.v1.AssignmentRef assignment = 2;
+   */
+  assignment?: AssignmentRef | undefined;
+
+  /**
+   * @generated from field: google.protobuf.Timestamp at = 3;
+   */
+  at?: Timestamp | undefined;
 
   /**
    * @generated from field: string message = 4;
    */
   message: string;
+
+  /**
+   * @generated from field: repeated flotilla.v1.ResourceResult resources = 5;
+   */
+  resources: ResourceResult[];
 };
 
 /**
- * Describes the message flotilla.v1.SyncFinished.
- * Use `create(SyncFinishedSchema)` to create a new message.
+ * Describes the message flotilla.v1.SyncFailed.
+ * Use `create(SyncFailedSchema)` to create a new message.
  */
-export const SyncFinishedSchema: GenMessage<SyncFinished> = /*@__PURE__*/
-  messageDesc(file_flotilla_v1_status, 2);
+export const SyncFailedSchema: GenMessage<SyncFailed> = /*@__PURE__*/
+  messageDesc(file_flotilla_v1_status, 6);
 
 /**
  * @generated from message flotilla.v1.HealthChanged
@@ -139,14 +298,33 @@ export type HealthChanged = Message<"flotilla.v1.HealthChanged"> & {
   application: string;
 
   /**
-   * @generated from field: flotilla.v1.Health health = 2;
+   * @generated from field: flotilla.v1.Health status = 2;
    */
-  health: Health;
+  status: Health;
 
   /**
-   * @generated from field: string message = 3;
+   * UNSPECIFIED when there was no previous assessment.
+   *
+   * @generated from field: flotilla.v1.Health previous = 3;
+   */
+  previous: Health;
+
+  /**
+   * Absent: the health of the whole application (the worst of its resources).
+   *
+   * @generated from field: flotilla.v1.ResourceRef resource = 4;
+   */
+  resource?: ResourceRef | undefined;
+
+  /**
+   * @generated from field: string message = 5;
    */
   message: string;
+
+  /**
+   * @generated from field: google.protobuf.Timestamp at = 6;
+   */
+  at?: Timestamp | undefined;
 };
 
 /**
@@ -154,44 +332,38 @@ export type HealthChanged = Message<"flotilla.v1.HealthChanged"> & {
  * Use `create(HealthChangedSchema)` to create a new message.
  */
 export const HealthChangedSchema: GenMessage<HealthChanged> = /*@__PURE__*/
-  messageDesc(file_flotilla_v1_status, 3);
+  messageDesc(file_flotilla_v1_status, 7);
 
 /**
- * @generated from message flotilla.v1.ResourceRef
+ * @generated from message flotilla.v1.DriftField
  */
-export type ResourceRef = Message<"flotilla.v1.ResourceRef"> & {
+export type DriftField = Message<"flotilla.v1.DriftField"> & {
   /**
-   * @generated from field: string group = 1;
+   * JSON pointer into the object, e.g. `/spec/replicas`.
+   *
+   * @generated from field: string path = 1;
    */
-  group: string;
+  path: string;
 
   /**
-   * @generated from field: string version = 2;
+   * The values as JSON text (any JSON value); absent when the field is absent on that side.
+   *
+   * @generated from field: optional string desired_json = 2;
    */
-  version: string;
+  desiredJson?: string | undefined;
 
   /**
-   * @generated from field: string kind = 3;
+   * @generated from field: optional string live_json = 3;
    */
-  kind: string;
-
-  /**
-   * @generated from field: string namespace = 4;
-   */
-  namespace: string;
-
-  /**
-   * @generated from field: string name = 5;
-   */
-  name: string;
+  liveJson?: string | undefined;
 };
 
 /**
- * Describes the message flotilla.v1.ResourceRef.
- * Use `create(ResourceRefSchema)` to create a new message.
+ * Describes the message flotilla.v1.DriftField.
+ * Use `create(DriftFieldSchema)` to create a new message.
  */
-export const ResourceRefSchema: GenMessage<ResourceRef> = /*@__PURE__*/
-  messageDesc(file_flotilla_v1_status, 4);
+export const DriftFieldSchema: GenMessage<DriftField> = /*@__PURE__*/
+  messageDesc(file_flotilla_v1_status, 8);
 
 /**
  * @generated from message flotilla.v1.DriftDetected
@@ -208,11 +380,24 @@ export type DriftDetected = Message<"flotilla.v1.DriftDetected"> & {
   resource?: ResourceRef | undefined;
 
   /**
-   * JSON paths of the fields that differ from the desired state.
-   *
-   * @generated from field: repeated string fields = 3;
+   * @generated from field: flotilla.v1.DriftReason reason = 3;
    */
-  fields: string[];
+  reason: DriftReason;
+
+  /**
+   * @generated from field: repeated flotilla.v1.DriftField fields = 4;
+   */
+  fields: DriftField[];
+
+  /**
+   * @generated from field: flotilla.v1.DriftMode mode = 5;
+   */
+  mode: DriftMode;
+
+  /**
+   * @generated from field: google.protobuf.Timestamp at = 6;
+   */
+  at?: Timestamp | undefined;
 };
 
 /**
@@ -220,7 +405,7 @@ export type DriftDetected = Message<"flotilla.v1.DriftDetected"> & {
  * Use `create(DriftDetectedSchema)` to create a new message.
  */
 export const DriftDetectedSchema: GenMessage<DriftDetected> = /*@__PURE__*/
-  messageDesc(file_flotilla_v1_status, 5);
+  messageDesc(file_flotilla_v1_status, 9);
 
 /**
  * @generated from message flotilla.v1.DriftCorrected
@@ -235,6 +420,21 @@ export type DriftCorrected = Message<"flotilla.v1.DriftCorrected"> & {
    * @generated from field: flotilla.v1.ResourceRef resource = 2;
    */
   resource?: ResourceRef | undefined;
+
+  /**
+   * @generated from field: flotilla.v1.DriftReason reason = 3;
+   */
+  reason: DriftReason;
+
+  /**
+   * @generated from field: repeated flotilla.v1.DriftField fields = 4;
+   */
+  fields: DriftField[];
+
+  /**
+   * @generated from field: google.protobuf.Timestamp at = 5;
+   */
+  at?: Timestamp | undefined;
 };
 
 /**
@@ -242,7 +442,105 @@ export type DriftCorrected = Message<"flotilla.v1.DriftCorrected"> & {
  * Use `create(DriftCorrectedSchema)` to create a new message.
  */
 export const DriftCorrectedSchema: GenMessage<DriftCorrected> = /*@__PURE__*/
-  messageDesc(file_flotilla_v1_status, 6);
+  messageDesc(file_flotilla_v1_status, 10);
+
+/**
+ * @generated from message flotilla.v1.DriftResolved
+ */
+export type DriftResolved = Message<"flotilla.v1.DriftResolved"> & {
+  /**
+   * @generated from field: string application = 1;
+   */
+  application: string;
+
+  /**
+   * @generated from field: flotilla.v1.ResourceRef resource = 2;
+   */
+  resource?: ResourceRef | undefined;
+
+  /**
+   * @generated from field: google.protobuf.Timestamp at = 3;
+   */
+  at?: Timestamp | undefined;
+};
+
+/**
+ * Describes the message flotilla.v1.DriftResolved.
+ * Use `create(DriftResolvedSchema)` to create a new message.
+ */
+export const DriftResolvedSchema: GenMessage<DriftResolved> = /*@__PURE__*/
+  messageDesc(file_flotilla_v1_status, 11);
+
+/**
+ * The agent dropped an application its cluster is no longer assigned: deleting what it
+ * owned (`pruned`) when its last policy said prune, else leaving the objects in place.
+ *
+ * @generated from message flotilla.v1.ApplicationRemoved
+ */
+export type ApplicationRemoved = Message<"flotilla.v1.ApplicationRemoved"> & {
+  /**
+   * @generated from field: string application = 1;
+   */
+  application: string;
+
+  /**
+   * @generated from field: bool pruned = 2;
+   */
+  pruned: boolean;
+
+  /**
+   * @generated from field: google.protobuf.Timestamp at = 3;
+   */
+  at?: Timestamp | undefined;
+};
+
+/**
+ * Describes the message flotilla.v1.ApplicationRemoved.
+ * Use `create(ApplicationRemovedSchema)` to create a new message.
+ */
+export const ApplicationRemovedSchema: GenMessage<ApplicationRemoved> = /*@__PURE__*/
+  messageDesc(file_flotilla_v1_status, 12);
+
+/**
+ * @generated from enum flotilla.v1.ResourceAction
+ */
+export enum ResourceAction {
+  /**
+   * @generated from enum value: RESOURCE_ACTION_UNSPECIFIED = 0;
+   */
+  UNSPECIFIED = 0,
+
+  /**
+   * @generated from enum value: RESOURCE_ACTION_CREATED = 1;
+   */
+  CREATED = 1,
+
+  /**
+   * @generated from enum value: RESOURCE_ACTION_CONFIGURED = 2;
+   */
+  CONFIGURED = 2,
+
+  /**
+   * @generated from enum value: RESOURCE_ACTION_UNCHANGED = 3;
+   */
+  UNCHANGED = 3,
+
+  /**
+   * @generated from enum value: RESOURCE_ACTION_PRUNED = 4;
+   */
+  PRUNED = 4,
+
+  /**
+   * @generated from enum value: RESOURCE_ACTION_FAILED = 5;
+   */
+  FAILED = 5,
+}
+
+/**
+ * Describes the enum flotilla.v1.ResourceAction.
+ */
+export const ResourceActionSchema: GenEnum<ResourceAction> = /*@__PURE__*/
+  enumDesc(file_flotilla_v1_status, 0);
 
 /**
  * @generated from enum flotilla.v1.Health
@@ -278,5 +576,61 @@ export enum Health {
  * Describes the enum flotilla.v1.Health.
  */
 export const HealthSchema: GenEnum<Health> = /*@__PURE__*/
-  enumDesc(file_flotilla_v1_status, 0);
+  enumDesc(file_flotilla_v1_status, 1);
+
+/**
+ * @generated from enum flotilla.v1.DriftReason
+ */
+export enum DriftReason {
+  /**
+   * @generated from enum value: DRIFT_REASON_UNSPECIFIED = 0;
+   */
+  UNSPECIFIED = 0,
+
+  /**
+   * The object was deleted from the cluster.
+   *
+   * @generated from enum value: DRIFT_REASON_MISSING = 1;
+   */
+  MISSING = 1,
+
+  /**
+   * Fields the agent manages differ from the bundle.
+   *
+   * @generated from enum value: DRIFT_REASON_MODIFIED = 2;
+   */
+  MODIFIED = 2,
+}
+
+/**
+ * Describes the enum flotilla.v1.DriftReason.
+ */
+export const DriftReasonSchema: GenEnum<DriftReason> = /*@__PURE__*/
+  enumDesc(file_flotilla_v1_status, 2);
+
+/**
+ * @generated from enum flotilla.v1.DriftMode
+ */
+export enum DriftMode {
+  /**
+   * @generated from enum value: DRIFT_MODE_UNSPECIFIED = 0;
+   */
+  UNSPECIFIED = 0,
+
+  /**
+   * @generated from enum value: DRIFT_MODE_DETECT = 1;
+   */
+  DETECT = 1,
+
+  /**
+   * @generated from enum value: DRIFT_MODE_CORRECT = 2;
+   */
+  CORRECT = 2,
+}
+
+/**
+ * Describes the enum flotilla.v1.DriftMode.
+ */
+export const DriftModeSchema: GenEnum<DriftMode> = /*@__PURE__*/
+  enumDesc(file_flotilla_v1_status, 3);
 

@@ -1,0 +1,3 @@
+// Applications: which manifests go to which clusters, and the operator's pins and sync requests.
+export * from './application.decider';
+export * from './invalid-application.error';

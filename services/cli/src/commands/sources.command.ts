@@ -1,0 +1,189 @@
+import { Command } from 'commander';
+import { parseDurationSeconds } from '../args/duration';
+import type { ItemList } from '../hub/hub-api.types';
+import { formatAge, type Colour } from '../output/format';
+import { renderFields } from '../output/table';
+import type { CommandContext } from './command-context';
+
+/** A git source as the hub answers it (services/hub/src/sources/sources.read-model.ts); only what the CLI reads. */
+export interface Source {
+  name: string;
+  url: string;
+  branch: string;
+  pollIntervalSeconds: number;
+  credentialsRef: string | null;
+  webhookSecretRef: string | null;
+  webhookPath: string | null;
+  status: 'pending' | 'ok' | 'failing';
+  failingSince: string | null;
+  lastError: string | null;
+  lastObservedCommit: {
+    sha: string;
+    message: string | null;
+    author: string | null;
+    committedAt: string | null;
+    observedAt: string | null;
+  } | null;
+  historyRewrittenAt: string | null;
+  webhookRejections: number;
+  lastWebhookRejection: string | null;
+  addedAt: string;
+  addedBy: string;
+}
+
+const statusColour = (status: string): Colour | undefined =>
+  status === 'ok' ? 'green' : status === 'failing' ? 'red' : status === 'pending' ? 'yellow' : undefined;
+
+/** Whole seconds as the shortest duration flag that gives them back (`60s` -> `1m`). */
+export function formatSeconds(seconds: number): string {
+  const units: [string, number][] = [
+    ['d', 86_400],
+    ['h', 3_600],
+    ['m', 60],
+    ['s', 1],
+  ];
+  let rest = seconds;
+  let out = '';
+  for (const [unit, size] of units) {
+    if (rest >= size) {
+      out += `${Math.floor(rest / size)}${unit}`;
+      rest %= size;
+    }
+  }
+  return out || '0s';
+}
+
+/** `flotilla sources add|list|get|delete`: the git repositories (one branch each) the hub watches. */
+export function sourcesCommand(ctx: CommandContext): Command {
+  const sources = new Command('sources')
+    .alias('source')
+    .description('git sources: the repositories and branches the hub watches for commits');
+  const subject = (name: string) => `source "${name}"`;
+  const path = (name: string) => `/api/v1/sources/${encodeURIComponent(name)}`;
+
+  sources
+    .command('add')
+    .description('add a git source: the hub mirrors it and records each new commit')
+    .argument('<name>', 'source name (DNS label): applications name it in spec.source')
+    .requiredOption('--url <url>', 'https://, ssh:// (or user@host:path) or file:// URL, without credentials')
+    .option('--branch <branch>', "branch to follow (default: the hub's, main)")
+    .option('--interval <duration>', "how often the hub polls, e.g. 30s, 5m (default: the hub's, 60s)")
+    .option('--credentials-ref <ref>', "file in the hub's FLOTILLA_HUB_GIT_CREDENTIALS_DIR: user:token, or an ssh key")
+    .option(
+      '--webhook-secret-ref <ref>',
+      "file in the hub's FLOTILLA_HUB_GIT_CREDENTIALS_DIR holding the webhook secret",
+    )
+    .addHelpText(
+      'after',
+      "\nSecrets never go on the command line or into the hub's log: only the names of files the hub can read.\n" +
+        'Example:\n  flotilla sources add platform --url https://github.com/acme/platform.git --interval 2m',
+    )
+    .action(
+      async (
+        name: string,
+        options: {
+          url: string;
+          branch?: string;
+          interval?: string;
+          credentialsRef?: string;
+          webhookSecretRef?: string;
+        },
+        command: Command,
+      ) => {
+        const pollIntervalSeconds =
+          options.interval !== undefined ? parseDurationSeconds(options.interval, '--interval') : undefined;
+        const source = await ctx.client(command).post<Source>(
+          '/api/v1/sources',
+          {
+            name,
+            url: options.url,
+            ...(options.branch !== undefined ? { branch: options.branch } : {}),
+            ...(pollIntervalSeconds !== undefined ? { pollIntervalSeconds } : {}),
+            ...(options.credentialsRef !== undefined ? { credentialsRef: options.credentialsRef } : {}),
+            ...(options.webhookSecretRef !== undefined ? { webhookSecretRef: options.webhookSecretRef } : {}),
+          },
+          { subject: subject(name) },
+        );
+        ctx.print(command, source, () => {
+          const lines = [
+            `source ${source.name} added: ${source.url} (${source.branch}), polled every ${formatSeconds(source.pollIntervalSeconds)}`,
+          ];
+          if (source.webhookPath) lines.push(`git hosts deliver push events to <hub>${source.webhookPath}`);
+          return `${lines.join('\n')}\n`;
+        });
+      },
+    );
+
+  sources
+    .command('list')
+    .alias('ls')
+    .description('list git sources with their fetch state and last commit')
+    .action(async (_options: unknown, command: Command) => {
+      const { items } = await ctx.client(command).get<ItemList<Source>>('/api/v1/sources');
+      if (items.length === 0 && ctx.format(command) === 'table') {
+        ctx.note('No sources yet: see `flotilla sources add --help`.');
+        return;
+      }
+      const now = ctx.now();
+      ctx.print(command, items, () =>
+        ctx.table(
+          ['name', 'status', 'branch', 'commit', 'observed', 'interval', 'url'],
+          items.map((s) => [
+            s.name,
+            s.status,
+            s.branch,
+            s.lastObservedCommit ? s.lastObservedCommit.sha.slice(0, 12) : '-',
+            s.lastObservedCommit?.observedAt ? formatAge(s.lastObservedCommit.observedAt, now) : '-',
+            formatSeconds(s.pollIntervalSeconds),
+            s.url,
+          ]),
+          (row, column) => (column === 1 ? statusColour(items[row]!.status) : undefined),
+        ),
+      );
+    });
+
+  sources
+    .command('get')
+    .description('show a git source: fetch state, last error, last observed commit')
+    .argument('<name>', 'source name')
+    .action(async (name: string, _options: unknown, command: Command) => {
+      const source = await ctx.client(command).get<Source>(path(name), { subject: subject(name) });
+      ctx.print(command, source, () => describeSource(ctx, source));
+    });
+
+  sources
+    .command('delete')
+    .alias('rm')
+    .description('stop watching a source (its history stays in the log)')
+    .argument('<name>', 'source name')
+    .action(async (name: string, _options: unknown, command: Command) => {
+      await ctx.client(command).delete(path(name), { subject: subject(name) });
+      ctx.print(command, { name, deleted: true }, () => `source ${name} deleted\n`);
+    });
+
+  return sources;
+}
+
+function describeSource(ctx: CommandContext, s: Source): string {
+  const now = ctx.now();
+  const when = (iso: string | null) => (iso ? `${iso} (${formatAge(iso, now)} ago)` : '-');
+  const commit = s.lastObservedCommit;
+  const fields: [string, string][] = [
+    ['name', s.name],
+    ['url', s.url],
+    ['branch', s.branch],
+    ['interval', formatSeconds(s.pollIntervalSeconds)],
+    ['status', s.failingSince ? `${s.status} since ${when(s.failingSince)}` : s.status],
+  ];
+  if (s.lastError) fields.push(['last error', s.lastError]);
+  fields.push(['last commit', commit ? `${commit.sha}${commit.author ? ` by ${commit.author}` : ''}` : '-']);
+  if (commit?.message) fields.push(['message', commit.message.split('\n')[0]!]);
+  if (commit?.observedAt) fields.push(['observed', when(commit.observedAt)]);
+  if (s.historyRewrittenAt) fields.push(['history rewritten', when(s.historyRewrittenAt)]);
+  fields.push(['credentials', s.credentialsRef ?? '-']);
+  fields.push(['webhook', s.webhookPath ? `${s.webhookPath} (secret ${s.webhookSecretRef})` : '-']);
+  if (s.webhookRejections > 0)
+    fields.push(['webhook rejections', `${s.webhookRejections} (last: ${s.lastWebhookRejection ?? '-'})`]);
+  fields.push(['added', `${when(s.addedAt)} by ${s.addedBy}`]);
+  return renderFields(fields);
+}
