@@ -1,3 +1,4 @@
+import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { mkdir, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
@@ -18,6 +19,14 @@ export interface GitAuth {
   env: Record<string, string>;
   /** simple-git refuses these variables unless told they are intended. */
   unsafe: { allowUnsafeSshCommand?: boolean; allowUnsafeConfigEnvCount?: boolean };
+}
+
+/** The files an application reads at a commit exceed the hub's limit. */
+export class TreeTooLargeError extends GitCommandError {
+  constructor(message: string) {
+    super(message);
+    this.name = 'TreeTooLargeError';
+  }
 }
 
 const noAuth: GitAuth = { env: {}, unsafe: {} };
@@ -109,6 +118,77 @@ export class GitMirror {
           changedPathsTruncated: false,
         };
       });
+  }
+
+  /**
+   * The files under `dir` ("" for the root) at `commit`, as {path (from the source root),
+   * content}, read from the object store (no checkout): one `ls-tree` and one `cat-file
+   * --batch`. Only names `accept` keeps are read; the total is capped at `maxBytes` so a
+   * huge directory fails here instead of filling memory.
+   */
+  async readTree(
+    commit: string,
+    dir: string,
+    options: { accept?: (path: string) => boolean; maxBytes?: number } = {},
+  ): Promise<Array<{ path: string; content: string }>> {
+    const listing = await this.run(['ls-tree', '-r', '-z', '--full-tree', '-l', commit, '--', ...(dir ? [dir] : [])]);
+    const blobs: Array<{ sha: string; path: string; size: number }> = [];
+    for (const entry of listing.split('\0')) {
+      if (!entry) continue;
+      // `<mode> SP <type> SP <object> SP+ <size> TAB <path>`
+      const tab = entry.indexOf('\t');
+      const [, type, sha, size] = entry.slice(0, tab).split(/\s+/);
+      const file = entry.slice(tab + 1);
+      if (type !== 'blob' || !sha || (options.accept && !options.accept(file))) continue;
+      blobs.push({ sha, path: file, size: Number(size) });
+    }
+    const total = blobs.reduce((sum, blob) => sum + blob.size, 0);
+    if (options.maxBytes !== undefined && total > options.maxBytes) {
+      throw new TreeTooLargeError(
+        `the files under ${dir || 'the source root'} at ${commit} are ${total} bytes, above the limit of ${options.maxBytes}`,
+      );
+    }
+    if (blobs.length === 0) return [];
+    const out = await this.catFileBatch(blobs.map((blob) => blob.sha));
+    return blobs.map((blob, i) => ({ path: blob.path, content: out[i]!.toString('utf8') }));
+  }
+
+  private async catFileBatch(shas: string[]): Promise<Buffer[]> {
+    const dir = await this.baseDir();
+    return new Promise((resolve, reject) => {
+      const child = spawn('git', ['cat-file', '--batch'], {
+        cwd: dir,
+        env: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: path.dirname(this.dir), GIT_CONFIG_NOSYSTEM: '1' },
+        stdio: ['pipe', 'pipe', 'pipe'],
+      });
+      const chunks: Buffer[] = [];
+      let stderr = '';
+      const timer = setTimeout(() => child.kill('SIGKILL'), durations.gitCommandIdleTimeoutMs);
+      child.stdout.on('data', (chunk: Buffer) => chunks.push(chunk));
+      child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+      child.on('error', (err) => {
+        clearTimeout(timer);
+        reject(new GitCommandError(scrub(`git cat-file: ${err.message}`), { cause: err }));
+      });
+      child.on('close', (code) => {
+        clearTimeout(timer);
+        if (code !== 0) return reject(new GitCommandError(scrub(`git cat-file exited with ${code}: ${stderr}`)));
+        // Each answer: `<sha> <type> <size>\n<content>\n`.
+        const all = Buffer.concat(chunks);
+        const results: Buffer[] = [];
+        let at = 0;
+        for (const sha of shas) {
+          const eol = all.indexOf(0x0a, at);
+          const header = all.subarray(at, eol).toString('utf8').split(' ');
+          if (header[1] !== 'blob') return reject(new GitCommandError(`git cat-file: ${sha} is not a blob`));
+          const size = Number(header[2]);
+          results.push(all.subarray(eol + 1, eol + 1 + size));
+          at = eol + 1 + size + 1;
+        }
+        resolve(results);
+      });
+      child.stdin.end(`${shas.join('\n')}\n`);
+    });
   }
 
   async markObserved(sha: string): Promise<void> {

@@ -1,0 +1,57 @@
+import type { DomainEvent } from '../decider';
+
+/** How an assigned application is kept in sync (the application's syncPolicy, as the agent needs it). */
+export interface AssignedPolicy {
+  automated: boolean;
+  prune: boolean;
+  driftMode: 'detect' | 'correct';
+  ignoredFields: Record<string, string[]>;
+}
+
+/** One application in a cluster's desired state: what to run, from which commit, as which bundle. */
+export interface AssignedApplication {
+  name: string;
+  source: string;
+  commit: string;
+  bundleDigest: string;
+  namespace?: string;
+  policy: AssignedPolicy;
+}
+
+/** Appended to `cluster-<id>`: the full set the cluster should run from now on. */
+export type DesiredStateAssigned = DomainEvent<
+  'DesiredStateAssigned',
+  { clusterId: string; revision: number; applications: AssignedApplication[] }
+>;
+
+/** Appended to `application-<name>`: one (application, commit, cluster) rendered into a stored bundle. */
+export type RevisionRendered = DomainEvent<
+  'RevisionRendered',
+  {
+    application: string;
+    source: string;
+    commit: string;
+    clusterId: string;
+    bundleDigest: string;
+    objectCount: number;
+    sizeBytes: number;
+  }
+>;
+
+export interface RenderFailure {
+  /** Path relative to the source root, or null when the error is not about one file. */
+  file: string | null;
+  documentIndex: number | null;
+  code: string;
+  reason: string;
+}
+
+/** Appended to `application-<name>`: the commit did not render; no cluster moves to it. */
+export type RenderFailed = DomainEvent<
+  'RenderFailed',
+  { application: string; source: string; commit: string; clusterId?: string; errors: RenderFailure[] }
+>;
+
+export const desiredStateAssignedType = 'DesiredStateAssigned';
+export const revisionRenderedType = 'RevisionRendered';
+export const renderFailedType = 'RenderFailed';

@@ -1,0 +1,5 @@
+// Desired state: which clusters an application targets, and the next desired state of a
+// cluster (pure; the hub's reactor does the I/O: git, rendering, the log, NATS).
+export * from './desired-state.events';
+export * from './targeting';
+export * from './next-desired-state';
