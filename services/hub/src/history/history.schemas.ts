@@ -1,0 +1,43 @@
+import { z } from 'zod';
+import { commaListSchema, queryTimeSchema } from './query-time';
+
+/** Page size of GET /events when the request names none, and the most one page may hold. */
+export const historyPageLimitDefault = 100;
+export const historyPageLimitMax = 1_000;
+/** Rows per query when streaming an NDJSON export: bounds the hub's memory per export. */
+export const historyExportBatchSize = 1_000;
+
+const position = z
+  .string()
+  .regex(/^\d{1,15}$/, 'expected a log position (a non-negative integer)')
+  .transform(Number);
+
+/** Query of GET /api/v1/events; also the source of its OpenAPI parameters. */
+export const historyQuerySchema = z
+  .object({
+    cluster: z.string().min(1).max(200).optional().describe('Cluster id'),
+    group: z.string().min(1).max(200).optional().describe("Cluster group name: its current members' events"),
+    application: z.string().min(1).max(200).optional(),
+    source: z.string().min(1).max(200).optional().describe('Git source name'),
+    commit: z
+      .string()
+      .regex(/^[0-9a-f]{4,64}$/i, 'expected a commit sha or a prefix of at least 4 hex digits')
+      .optional()
+      .describe('Full sha or a unique prefix'),
+    type: commaListSchema.optional().describe('Event types, comma-separated'),
+    actor: z.string().min(1).max(300).optional().describe('e.g. token:ops, agent:<clusterId>, system:git-poller'),
+    since: queryTimeSchema.optional().describe('Recorded at or after (RFC 3339)'),
+    until: queryTimeSchema.optional().describe('Recorded before (RFC 3339)'),
+    order: z.enum(['newest', 'oldest']).optional().describe('Default newest first'),
+    cursor: position.optional().describe('nextCursor of the previous page'),
+    limit: z
+      .string()
+      .regex(/^\d+$/, 'expected a number')
+      .transform(Number)
+      .pipe(z.number().int().min(1).max(historyPageLimitMax))
+      .optional()
+      .describe(`Page size, default ${historyPageLimitDefault}, at most ${historyPageLimitMax}`),
+  })
+  .strict();
+
+export type HistoryQuery = z.infer<typeof historyQuerySchema>;

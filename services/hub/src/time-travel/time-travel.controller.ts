@@ -1,0 +1,44 @@
+import { Controller, Get, Inject, Param, Query } from '@nestjs/common';
+import { z } from 'zod';
+import { NotFoundError } from '@flotilla/domain';
+import { ClustersReadModel } from '../clusters/clusters.read-model';
+import { CLOCK, type Clock } from '../common/clock';
+import { parseInput } from '../common/validation';
+import { queryTimeSchema } from '../history/query-time';
+import type { ClusterStateAt } from './cluster-state';
+import { TimeTravelReadModel } from './time-travel.read-model';
+
+export const clusterStateQuerySchema = z
+  .object({ at: queryTimeSchema.optional().describe('RFC 3339; default now') })
+  .strict();
+
+/**
+ * GET /api/v1/clusters/{id}/state?at=T: what the cluster was meant to run (its last
+ * DesiredStateAssigned recorded at or before T) and had applied (its last SyncSucceeded per
+ * application at or before T, unless removed since), by the log's recorded time.
+ */
+@Controller('api/v1/clusters')
+export class TimeTravelController {
+  constructor(
+    private readonly readModel: TimeTravelReadModel,
+    private readonly clusters: ClustersReadModel,
+    @Inject(CLOCK) private readonly clock: Clock,
+  ) {}
+
+  @Get(':clusterId/state')
+  async state(
+    @Param('clusterId') clusterId: string,
+    @Query() query: unknown,
+  ): Promise<ClusterStateAt & { clusterName: string; registeredAt: string; deregisteredAt: string | null }> {
+    const input = parseInput(clusterStateQuerySchema, query);
+    const cluster = await this.clusters.getCluster(clusterId);
+    if (!cluster) throw new NotFoundError(`cluster "${clusterId}" not found`, { code: 'cluster-not-found' });
+    const state = await this.readModel.stateAt(clusterId, input.at ?? this.clock.now());
+    return {
+      ...state,
+      clusterName: cluster.name,
+      registeredAt: cluster.registeredAt,
+      deregisteredAt: cluster.deregisteredAt,
+    };
+  }
+}
