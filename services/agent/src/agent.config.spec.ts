@@ -26,10 +26,13 @@ describe('loadAgentConfig', () => {
     expect(attempt).not.toThrow(/secret-host|soon/);
   });
 
-  it('insists on exactly one place for credentials', () => {
+  it('needs a place for credentials, and at most one way to reach the cluster', () => {
     expect(() => loadAgentConfig([], {})).toThrow(/--credentials-file, or --kubeconfig\/--in-cluster/);
-    expect(() => loadAgentConfig(['--credentials-file', 'x', '--in-cluster'], {})).toThrow(/not both/);
+    expect(() => loadAgentConfig(['--kubeconfig', 'k', '--in-cluster'], {})).toThrow(/not both/);
     expect(loadAgentConfig(['--in-cluster'], {}).namespace).toBe('flotilla-system');
+    // A file for credentials beside a cluster to reconcile (a laptop, the demo, the tests).
+    const both = loadAgentConfig(['--credentials-file', 'x', '--kubeconfig', 'k'], {});
+    expect([both.credentialsFile, both.kubeconfig]).toEqual(['x', 'k']);
   });
 
   it('refuses unknown flags', () => {

@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { z } from 'zod';
 import { TRACE_EXPORTER_KINDS } from '@flotilla/telemetry';
@@ -27,7 +28,10 @@ const schema = z
       .pipe(z.array(z.string().regex(/^(nats|tls):\/\//, 'must be nats:// or tls:// URLs')).min(1)),
     /** The name the cluster registers under (DNS label); needed only for the first start. */
     clusterName: z.string().min(1).optional(),
-    /** Where credentials live outside Kubernetes (mode 0600). */
+    /**
+     * Keep the credentials in this file (mode 0600) rather than in a Secret. Independent of
+     * --kubeconfig/--in-cluster, which say which cluster the agent reconciles.
+     */
     credentialsFile: z.string().min(1).optional(),
     kubeconfig: z.string().min(1).optional(),
     inCluster: z.boolean().default(false),
@@ -42,16 +46,42 @@ const schema = z
     heartbeatIntervalMs: z.coerce.number().int().min(50).default(durations.heartbeatIntervalDefaultMs),
     tracesExporter: z.enum(TRACE_EXPORTER_KINDS as [string, ...string[]]).default('none'),
     otlpEndpoint: z.string().url().optional(),
+    /**
+     * The outbox journal and reconcile state (a PersistentVolume or emptyDir in a cluster). Default:
+     * beside the credentials file, else /var/lib/flotilla-agent (see stateDirOf).
+     */
+    stateDir: z.string().min(1).optional(),
+    /** Namespaces the agent may touch (comma-separated names or `*`); the Reconciler refuses the rest. */
+    allowNamespaces: z
+      .string()
+      .default('*')
+      .transform((v) =>
+        v
+          .split(',')
+          .map((s) => s.trim())
+          .filter(Boolean),
+      )
+      .pipe(z.array(z.string()).min(1)),
+    /** Kinds the agent may touch: `Kind` (core), `group/Kind`, `group/*` or `*`. */
+    allowKinds: z
+      .string()
+      .default('*')
+      .transform((v) =>
+        v
+          .split(',')
+          .map((s) => s.trim())
+          .filter(Boolean),
+      )
+      .pipe(z.array(z.string()).min(1)),
   })
   .refine((c) => c.credentialsFile || c.kubeconfig || c.inCluster, {
     message: 'say where to keep credentials: --credentials-file, or --kubeconfig/--in-cluster with --namespace',
     path: ['credentialsFile'],
   })
-  .refine((c) => !(c.credentialsFile && (c.kubeconfig || c.inCluster)), {
-    message: 'give either --credentials-file or --kubeconfig/--in-cluster, not both',
-    path: ['credentialsFile'],
+  .refine((c) => !(c.kubeconfig && c.inCluster), {
+    message: 'give either --kubeconfig or --in-cluster, not both',
+    path: ['kubeconfig'],
   });
-
 export type AgentConfig = z.output<typeof schema>;
 
 const names: Record<string, { flag: string; env: string }> = {
@@ -67,6 +97,9 @@ const names: Record<string, { flag: string; env: string }> = {
   heartbeatIntervalMs: { flag: '--heartbeat-interval-ms', env: 'FLOTILLA_AGENT_HEARTBEAT_INTERVAL_MS' },
   tracesExporter: { flag: '--traces-exporter', env: 'FLOTILLA_AGENT_TRACES_EXPORTER' },
   otlpEndpoint: { flag: '--otlp-endpoint', env: 'FLOTILLA_AGENT_OTLP_ENDPOINT' },
+  stateDir: { flag: '--state-dir', env: 'FLOTILLA_AGENT_STATE_DIR' },
+  allowNamespaces: { flag: '--allow-namespaces', env: 'FLOTILLA_AGENT_ALLOW_NAMESPACES' },
+  allowKinds: { flag: '--allow-kinds', env: 'FLOTILLA_AGENT_ALLOW_KINDS' },
 };
 
 export function loadAgentConfig(argv: string[], env: NodeJS.ProcessEnv = process.env): AgentConfig {
@@ -88,6 +121,9 @@ export function loadAgentConfig(argv: string[], env: NodeJS.ProcessEnv = process
         'heartbeat-interval-ms': { type: 'string' },
         'traces-exporter': { type: 'string' },
         'otlp-endpoint': { type: 'string' },
+        'state-dir': { type: 'string' },
+        'allow-namespaces': { type: 'string' },
+        'allow-kinds': { type: 'string' },
       },
     }));
   } catch (err) {
@@ -121,4 +157,18 @@ export function loadAgentConfig(argv: string[], env: NodeJS.ProcessEnv = process
     throw new AgentConfigError(`invalid agent configuration: ${problems.join('; ')}`);
   }
   return result.data;
+}
+
+/**
+ * Where the agent keeps its outbox, desired and reconcile state: the flag; else beside the
+ * credentials file and named after it (`eu-1.creds.json` -> `eu-1.creds.state`), so agents
+ * keeping their credentials in one directory never share a state directory; else /var/lib.
+ */
+export function stateDirOf(config: Pick<AgentConfig, 'stateDir' | 'credentialsFile'>): string {
+  if (config.stateDir) return path.resolve(config.stateDir);
+  if (config.credentialsFile) {
+    const file = path.resolve(config.credentialsFile);
+    return path.join(path.dirname(file), `${path.basename(file, path.extname(file))}.state`);
+  }
+  return '/var/lib/flotilla-agent';
 }

@@ -1,11 +1,17 @@
+import path from 'node:path';
 import { connect, jwtAuthenticator, type NatsConnection } from '@nats-io/transport-node';
+import type { KubeConfig } from '@kubernetes/client-node';
 import { createUser } from '@nats-io/nkeys';
 import { agentInboxPrefix } from '@flotilla/contracts';
+import type { AgentScope } from '@flotilla/kube';
 import type { AgentCredentials, CredentialsStore } from './credentials/agent-credentials';
 import { durations } from './durations';
 import { AgentConfigError, AgentError, CredentialsRevokedError, RegistrationUnavailableError } from './errors';
 import { HeartbeatPublisher } from './heartbeat/heartbeat-publisher';
 import { registerCluster, type RegistrationInput } from './register/register-cluster';
+import { NatsDesiredStateFeed } from './inbound/nats-desired-state-feed';
+import { startReconcile, type RunningReconcile } from './reconcile';
+import { Outbox, OutboxLockedError } from './report';
 
 export interface AgentOptions {
   servers: string[];
@@ -16,6 +22,10 @@ export interface AgentOptions {
   agentVersion: string;
   kubernetesVersion: string;
   heartbeatIntervalMs: number;
+  /** The agent's state directory: the status outbox, the desired state and the reconcile state live there. */
+  stateDir: string;
+  /** The cluster to reconcile; without it the agent reports liveness only. */
+  reconcile?: { kubeConfig: KubeConfig; scope: AgentScope; inventoryNamespace: string };
   /** Aborted on SIGINT/SIGTERM: the agent stops cleanly. */
   signal: AbortSignal;
   log: (line: string) => void;
@@ -57,12 +67,42 @@ export async function runAgent(options: AgentOptions): Promise<void> {
     intervalMs: options.heartbeatIntervalMs,
   });
   heartbeats.start();
+  // Status reports go through the outbox: journaled before anything is published, so a NATS
+  // outage or a restart loses none.
+  const outbox = await openOutbox(options, nc);
+  outbox?.start(nc);
+  let feed: NatsDesiredStateFeed | undefined;
+  let reconcile: RunningReconcile | undefined;
+  if (outbox && options.reconcile) {
+    feed = new NatsDesiredStateFeed({
+      nc,
+      clusterId: credentials.clusterId,
+      hubSigningPublicKey: credentials.hubSigningPublicKey,
+      stateDir: options.stateDir,
+      log: options.log,
+    });
+    reconcile = await startReconcile({
+      clusterId: credentials.clusterId,
+      feed,
+      ...options.reconcile,
+      stateDir: options.stateDir,
+      outbox,
+      log: options.log,
+    });
+    await feed.start();
+  }
   const stopped = new Promise<'stopped'>((resolve) => {
     if (options.signal.aborted) resolve('stopped');
     options.signal.addEventListener('abort', () => resolve('stopped'), { once: true });
   });
   const outcome = await Promise.race([stopped, nc.closed()]);
   heartbeats.stop();
+  // Nothing here may mask why the agent stops (the exit code tells a revocation from an outage).
+  await reconcile?.stop().catch((err: Error) => options.log(`reconcile: ${err.message}`));
+  await feed?.stop().catch((err: Error) => options.log(`desired state: ${err.message}`));
+  // Whatever the outbox could not send stays journaled for the next start.
+  if (outcome === 'stopped') await outbox?.flush({ timeoutMs: durations.shutdownTimeoutMs }).catch(() => undefined);
+  await outbox?.close().catch((err: Error) => options.log(`status outbox: ${err.message}`));
   if (outcome === 'stopped') {
     options.log(`cluster ${credentials.clusterId}: stopping`);
     await Promise.race([
@@ -75,6 +115,28 @@ export async function runAgent(options: AgentOptions): Promise<void> {
   // The connection closed on its own: the client gave up, which with infinite reconnects
   // means the server refused us.
   throw classifyConnectionError(outcome ?? new Error('the NATS connection closed'), options.store);
+}
+
+/**
+ * Opens the status outbox in the state directory. While another process holds it (the previous
+ * agent of a rolling restart, still stopping) it waits, so the two never interleave one journal;
+ * undefined when the agent stops or loses its connection first.
+ */
+async function openOutbox(options: AgentOptions, nc: NatsConnection): Promise<Outbox | undefined> {
+  const dir = path.join(options.stateDir, 'outbox');
+  let told = false;
+  for (;;) {
+    try {
+      return await Outbox.open({ dir, onError: (error) => options.log(`status outbox: ${error.message}`) });
+    } catch (err) {
+      if (!(err instanceof OutboxLockedError)) throw err;
+      if (!told) options.log(`${err.message}; waiting for it`);
+      told = true;
+    }
+    if (options.signal.aborted || nc.isClosed()) return undefined;
+    await new Promise((r) => setTimeout(r, durations.outboxLockRetryMs));
+    if (options.signal.aborted || nc.isClosed()) return undefined;
+  }
 }
 
 function classifyConnectionError(err: unknown, store: CredentialsStore): AgentError {

@@ -17,4 +17,19 @@ export const durations = {
   kubeRequestTimeoutMs: 10_000,
   /** Shutdown: drain of the NATS connection is abandoned after this long. */
   shutdownTimeoutMs: 5_000,
+  /** The agent asks for its desired state this often even without a push (pushes are at most once). */
+  desiredStateResyncMs: 30_000,
+  /** After a desired-state request failed (no hub, NATS down), the next one comes sooner. */
+  desiredStateRetryMs: 5_000,
+  /** A desired-state request gives up after this long. */
+  desiredStateRequestTimeoutMs: 10_000,
+  /** A bundle request gives up after this long (bundles are up to ~900 KiB). */
+  bundleRequestTimeoutMs: 30_000,
+  /** A failed sync or removal (bundle fetch, API error) is retried after this, doubling up to the max. */
+  reconcileRetryInitialMs: 2_000,
+  reconcileRetryMaxMs: 5 * 60_000,
+  /** Shutdown: a sync in flight gets this long to finish before the agent stops anyway. */
+  reconcileStopTimeoutMs: 10_000,
+  /** Another process (an agent still stopping) holds the state directory's outbox: look again this often. */
+  outboxLockRetryMs: 1_000,
 } as const;

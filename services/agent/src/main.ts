@@ -1,7 +1,7 @@
 import { startTelemetry, type TraceExporterKind } from '@flotilla/telemetry';
-import { runAgent } from './agent';
+import { runAgent, type AgentOptions } from './agent';
 import { agentVersion } from './agent-version';
-import { loadAgentConfig } from './agent.config';
+import { loadAgentConfig, stateDirOf } from './agent.config';
 import type { CredentialsStore } from './credentials/agent-credentials';
 import { FileCredentialsStore } from './credentials/file-credentials-store';
 import { KubeSecretCredentialsStore } from './credentials/kube-secret-credentials-store';
@@ -21,19 +21,31 @@ async function main(): Promise<number> {
   try {
     let store: CredentialsStore;
     let kubernetesVersion = 'unknown';
-    if (config.credentialsFile) {
-      store = new FileCredentialsStore(config.credentialsFile);
-    } else {
+    let reconcile: AgentOptions['reconcile'];
+    // Credentials live in a file when one is named, else in a Secret of the agent's namespace;
+    // a cluster to reconcile is given by --kubeconfig/--in-cluster (without one the agent only
+    // registers and reports liveness).
+    if (config.kubeconfig || config.inCluster) {
       const k8s = await import('@kubernetes/client-node');
       const kc = new k8s.KubeConfig();
       if (config.inCluster) kc.loadFromCluster();
       else kc.loadFromFile(config.kubeconfig!);
-      store = new KubeSecretCredentialsStore(kc.makeApiClient(k8s.CoreV1Api), config.namespace, config.secretName);
+      store = config.credentialsFile
+        ? new FileCredentialsStore(config.credentialsFile)
+        : new KubeSecretCredentialsStore(kc.makeApiClient(k8s.CoreV1Api), config.namespace, config.secretName);
+      // The inventories live in the agent's own namespace, beside its credentials.
+      reconcile = {
+        kubeConfig: kc,
+        scope: { namespaces: config.allowNamespaces, kinds: config.allowKinds },
+        inventoryNamespace: config.namespace,
+      };
       try {
         kubernetesVersion = (await kc.makeApiClient(k8s.VersionApi).getCode()).gitVersion;
       } catch (err) {
         log(`cannot read the Kubernetes version (${(err as Error).message}); reporting "unknown"`);
       }
+    } else {
+      store = new FileCredentialsStore(config.credentialsFile!);
     }
     await runAgent({
       servers: config.natsUrl,
@@ -44,6 +56,8 @@ async function main(): Promise<number> {
       agentVersion,
       kubernetesVersion,
       heartbeatIntervalMs: config.heartbeatIntervalMs,
+      stateDir: stateDirOf(config),
+      ...(reconcile ? { reconcile } : {}),
       signal: abort.signal,
       log,
     });

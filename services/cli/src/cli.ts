@@ -1,9 +1,15 @@
 import { Command, CommanderError, Option } from 'commander';
 import type { CliIo } from './cli-io';
 import { apiTokensCommand } from './commands/api-tokens.command';
+import { appsCommand } from './commands/apps.command';
+import { auditCommand } from './commands/audit.command';
+import { driftCommand } from './commands/drift.command';
+import { historyCommand } from './commands/history.command';
+import { stateCommand } from './commands/state.command';
 import { clustersCommand } from './commands/clusters.command';
 import { CommandContext, outputFormats } from './commands/command-context';
 import { groupsCommand } from './commands/groups.command';
+import { sourcesCommand } from './commands/sources.command';
 import { loginCommand } from './commands/login.command';
 import { tokensCommand } from './commands/tokens.command';
 import { versionCommand } from './commands/version.command';
@@ -31,6 +37,12 @@ export function buildProgram(ctx: CommandContext): Command {
     .addCommand(groupsCommand(ctx))
     .addCommand(tokensCommand(ctx))
     .addCommand(apiTokensCommand(ctx))
+    .addCommand(sourcesCommand(ctx))
+    .addCommand(appsCommand(ctx))
+    .addCommand(historyCommand(ctx))
+    .addCommand(driftCommand(ctx))
+    .addCommand(stateCommand(ctx))
+    .addCommand(auditCommand(ctx))
     .addCommand(versionCommand(ctx))
     .addHelpText(
       'after',

@@ -9,7 +9,14 @@ import type { ReadinessCheck } from './health/readiness';
 import { HubCoreModule, type HubCoreOptions } from './hub-core.module';
 import { OpenApiController } from './openapi/openapi.controller';
 import { SourcesModule } from './sources';
+import { DesiredStateModule } from './desired-state';
+import { ApplicationsModule } from './applications';
+import { ApplicationStatusModule } from './applications/status';
 import { TokensModule } from './tokens/tokens.module';
+import { HistoryModule } from './history/history.module';
+import { DriftModule } from './drift/drift.module';
+import { TimeTravelModule } from './time-travel/time-travel.module';
+import { AuditModule } from './audit/audit.module';
 
 export interface AppModuleOptions extends HubCoreOptions {
   /**
@@ -38,6 +45,13 @@ export class AppModule {
         GroupsModule,
         TokensModule,
         SourcesModule,
+        DesiredStateModule,
+        ApplicationsModule,
+        ApplicationStatusModule,
+        HistoryModule,
+        DriftModule,
+        TimeTravelModule,
+        AuditModule,
         ...(options.natsModules ?? []),
       ],
       controllers: [OpenApiController],

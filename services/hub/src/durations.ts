@@ -25,4 +25,12 @@ export const durations = {
   sourceLeaseRetryMs: 250,
   /** Rejected webhooks of one source recorded per window (more are only logged): the log is not a spam sink. */
   webhookRejectionWindowMs: 60_000,
+  /** FLOTILLA_STATUS drops a report whose message id it saw this recently (an agent's resend after a lost PubAck). */
+  statusDuplicateWindowMs: 10 * 60_000,
+  /** A status report not acknowledged this long after delivery (hub replica died mid-append) is redelivered. */
+  statusAckWaitMs: 30_000,
+  /** A report whose append failed (database down) comes back after this long. */
+  statusNakDelayMs: 2_000,
+  /** The status consumer is re-opened after this long when it ends (NATS restart, stream recreated). */
+  statusConsumerRestartMs: 1_000,
 } as const;

@@ -16,11 +16,14 @@ import { openHubDatabase, type HubDatabase } from './database/hub-data-source';
 import { durations } from './durations';
 import { createHubApp } from './hub.app';
 import { LivenessModule, loadNatsConfig, NATS_CONNECTION, NatsModule, RegistrationModule } from './nats';
+import { ReadModelsService } from './projections/read-models.service';
+import { StatusModule } from './status';
 
 /**
  * The hub's entry point.
  *   npm run hub                                  serve: migrate, catch up read models, HTTP, NATS
  *   npm run hub -- create-admin-token [--name N] print a new admin API token once
+ *   npm run hub -- rebuild-read-models           empty every read model and replay the log into it
  */
 const logger = new Logger('Hub');
 
@@ -38,7 +41,7 @@ async function serve(config: HubConfig): Promise<void> {
       config,
       dataSource: database.dataSource,
       eventStore: database.eventStore,
-      natsModules: [NatsModule.forConfig(natsConfig), RegistrationModule, LivenessModule],
+      natsModules: [NatsModule.forConfig(natsConfig), RegistrationModule, LivenessModule, StatusModule],
       natsConnectionToken: NATS_CONNECTION,
     });
     await app.listen(config.FLOTILLA_HUB_HTTP_PORT, config.FLOTILLA_HUB_HTTP_HOST);
@@ -105,12 +108,31 @@ async function createAdminToken(config: HubConfig, args: string[]): Promise<void
   }
 }
 
+/** Safe beside running replicas: each projection's reset and every batch lock its checkpoint row. */
+async function rebuildReadModels(config: HubConfig): Promise<void> {
+  const database = await openHubDatabase({
+    url: config.FLOTILLA_HUB_DATABASE_URL,
+    poolSize: 2,
+    connectTimeoutMs: durations.databaseConnectTimeoutMs,
+  });
+  try {
+    const readModels = new ReadModelsService(database.eventStore);
+    await readModels.rebuild();
+    process.stderr.write(
+      `rebuilt ${readModels.runners.map((r) => r.projection.name).join(', ')} up to position ${await database.eventStore.headPosition()}\n`,
+    );
+  } finally {
+    await database.close();
+  }
+}
+
 async function main(args: string[]): Promise<void> {
   const config = loadHubConfig();
   const [command, ...rest] = args;
   if (command === undefined || command === 'serve') return serve(config);
   if (command === 'create-admin-token') return createAdminToken(config, rest);
-  throw new Error(`unknown command "${command}" (serve, create-admin-token)`);
+  if (command === 'rebuild-read-models') return rebuildReadModels(config);
+  throw new Error(`unknown command "${command}" (serve, create-admin-token, rebuild-read-models)`);
 }
 
 main(process.argv.slice(2)).catch((err: unknown) => {

@@ -2,12 +2,24 @@ import { DataSource } from 'typeorm';
 import { createPostgresEventStore, eventStoreMigrations, type PostgresEventStore } from '@flotilla/event-store';
 import { CreateHubReadModels1764147600000 } from './create-hub-read-models.migration';
 import { CreateSourcesReadModel1764237600000 } from '../sources/create-sources-read-model.migration';
+import { CreateApplicationsReadModel1764324000000 } from '../applications/create-applications-read-model.migration';
+import { AddHistoryIndexes1764403200000 } from '../history/add-history-indexes.migration';
+import { CreateDriftReadModels1764406800000 } from '../drift/create-drift-read-models.migration';
+import { CreateClusterStateHistory1764410400000 } from '../time-travel/create-cluster-state-history.migration';
+import { CreateDesiredState1764500000000 } from '../desired-state/create-desired-state.migration';
+import { CreateApplicationStatusReadModel1764600000000 } from '../applications/status/create-application-status-read-model.migration';
 
 /** The hub's migrations after the event store's: the read models reference nothing in the log table, but order is fixed for reproducibility. */
 export const hubMigrations = [
   ...eventStoreMigrations,
   CreateHubReadModels1764147600000,
   CreateSourcesReadModel1764237600000,
+  CreateApplicationsReadModel1764324000000,
+  AddHistoryIndexes1764403200000,
+  CreateDriftReadModels1764406800000,
+  CreateClusterStateHistory1764410400000,
+  CreateDesiredState1764500000000,
+  CreateApplicationStatusReadModel1764600000000,
 ];
 
 export class DatabaseUnavailableError extends Error {

@@ -3,6 +3,9 @@ import { createRegistrationTokenSchema, setClusterLabelsSchema } from '../cluste
 import { createClusterGroupSchema } from '../groups/groups.schemas';
 import { createApiTokenSchema } from '../tokens/tokens.schemas';
 import { sourcesOpenApi } from '../sources/sources.openapi';
+import { applicationsOpenApi } from '../applications/applications.openapi';
+import { applicationStatusOpenApi } from '../applications/status/application-status.openapi';
+import { queriesOpenApi } from '../history/queries.openapi';
 
 /**
  * The OpenAPI 3.1 document of the REST API. Request bodies come from the same zod schemas
@@ -94,6 +97,9 @@ export function buildOpenApiDocument(): Record<string, unknown> {
         CreateClusterGroup: jsonSchema(createClusterGroupSchema),
         CreateApiToken: jsonSchema(createApiTokenSchema),
         ...sourcesOpenApi.schemas,
+        ...applicationsOpenApi.schemas,
+        ...applicationStatusOpenApi.schemas,
+        ...queriesOpenApi.schemas,
       },
     },
     paths: {
@@ -237,6 +243,9 @@ export function buildOpenApiDocument(): Record<string, unknown> {
         },
       },
       ...sourcesOpenApi.paths,
+      ...applicationsOpenApi.paths,
+      ...applicationStatusOpenApi.paths,
+      ...queriesOpenApi.paths,
     },
   };
 }

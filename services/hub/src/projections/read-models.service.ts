@@ -5,6 +5,10 @@ import { EVENT_STORE } from '../event-store.provider';
 import { clusterGroupsProjection } from './cluster-groups.projection';
 import { clustersProjection } from './clusters.projection';
 import { sourcesProjection } from '../sources/sources.projection';
+import { applicationsProjection } from '../applications/applications.projection';
+import { driftProjection } from '../drift/drift.projection';
+import { clusterStateHistoryProjection } from '../time-travel/cluster-state.projection';
+import { applicationStatusProjection } from '../applications/status/application-status.projection';
 
 /**
  * Keeps the hub's read models in step with the log (checkpointed runners, safe with several
@@ -17,9 +21,15 @@ export class ReadModelsService implements OnApplicationBootstrap, OnApplicationS
   readonly runners: ProjectionRunner[];
 
   constructor(@Inject(EVENT_STORE) store: PostgresEventStore) {
-    this.runners = [clustersProjection, clusterGroupsProjection, sourcesProjection].map(
-      (projection) => new ProjectionRunner(store, projection),
-    );
+    this.runners = [
+      clustersProjection,
+      clusterGroupsProjection,
+      sourcesProjection,
+      applicationsProjection,
+      driftProjection,
+      clusterStateHistoryProjection,
+      applicationStatusProjection,
+    ].map((projection) => new ProjectionRunner(store, projection));
   }
 
   async onApplicationBootstrap(): Promise<void> {
@@ -46,6 +56,20 @@ export class ReadModelsService implements OnApplicationBootstrap, OnApplicationS
       this.logger.error(`read models did not catch up: ${(err as Error).message}`);
     } finally {
       clearTimeout(timer);
+    }
+  }
+
+  /**
+   * Empties every read model and replays the whole log into it (`npm run hub -- rebuild-read-models`,
+   * or after fixing a projection that stopped). Runners following the log are paused meanwhile.
+   */
+  async rebuild(): Promise<void> {
+    const wasRunning = this.runners.filter((runner) => runner.isRunning);
+    await Promise.all(wasRunning.map((runner) => runner.stop()));
+    try {
+      for (const runner of this.runners) await runner.rebuild();
+    } finally {
+      for (const runner of wasRunning) runner.start();
     }
   }
 
