@@ -1,14 +1,16 @@
 // The README's first command (`npm start`): brings a whole Flotilla up on this machine and
-// walks through the story so far: a NATS server in operator (JWT) mode, a database on the
-// running Postgres, the hub, three Kubernetes API servers (the emulator) each with its own
-// agent that registers with a one-time token, cluster groups over their labels, and the
-// hash-chained log that recorded all of it. It stays up until Ctrl-C, then cleans up.
+// walks through the story: a NATS server in operator (JWT) mode, a database on the running
+// Postgres, the hub, three Kubernetes API servers (the emulator) each with its own agent that
+// registers with a one-time token, cluster groups over their labels, a git repository made on
+// the spot, an application assigned to one group, a commit that reaches exactly that group's
+// clusters, a drift introduced by hand and reported, and the hash-chained log that recorded
+// all of it. It stays up until Ctrl-C, then cleans up.
 //
 //   npm start                 the story, then stays up for exploring with the CLI
 //   npm start -- --once       the story, then exits (the smoke test in CI runs this)
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { createPostgresEventStore } from '@flotilla/event-store';
@@ -30,7 +32,69 @@ const groups = [
   { name: 'prod', selector: { matchLabels: { env: 'prod' } } },
   { name: 'eu', selector: { matchExpressions: [{ key: 'region', operator: 'In', values: ['eu'] }] } },
 ];
-const demoDurations = { hubStartMs: 120_000, agentsConnectMs: 60_000, pollMs: 250 };
+const demoDurations = { hubStartMs: 120_000, agentsConnectMs: 60_000, syncMs: 120_000, driftMs: 60_000, pollMs: 250 };
+
+/** The application of the story: its Namespace, a ConfigMap and a Deployment, customised per cluster. */
+const manifests = (greeting: string) => `apiVersion: v1
+kind: Namespace
+metadata:
+  name: web
+---
+apiVersion: v1
+kind: ConfigMap
+metadata:
+  name: web-config
+data:
+  greeting: ${greeting}
+  cluster: \${cluster.name}
+  region: \${cluster.labels.region}
+---
+apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: web
+spec:
+  replicas: 2
+  selector:
+    matchLabels: { app: web }
+  template:
+    metadata:
+      labels: { app: web }
+    spec:
+      containers:
+        - name: web
+          image: nginx:1.27
+          ports: [{ containerPort: 80 }]
+`;
+const application = `apiVersion: flotilla.dev/v1
+kind: Application
+metadata:
+  name: web
+spec:
+  source: demo
+  path: apps/web
+  targets:
+    - group: prod
+      namespace: web
+  syncPolicy:
+    automated: true
+    prune: true
+    driftMode: detect
+`;
+
+function git(cwd: string, ...args: string[]): string {
+  return execFileSync('git', args, {
+    cwd,
+    encoding: 'utf8',
+    env: {
+      ...process.env,
+      GIT_AUTHOR_NAME: 'Demo',
+      GIT_AUTHOR_EMAIL: 'demo@flotilla.dev',
+      GIT_COMMITTER_NAME: 'Demo',
+      GIT_COMMITTER_EMAIL: 'demo@flotilla.dev',
+    },
+  }).trim();
+}
 
 interface Child {
   name: string;
@@ -86,6 +150,9 @@ async function waitFor<T>(
     await new Promise((r) => setTimeout(r, demoDurations.pollMs));
   }
 }
+
+/** Set once the hub is up: prints what the hub knows, to explain a failure. */
+let diagnose: (() => Promise<void>) | undefined;
 
 async function main(): Promise<void> {
   const cleanups: Array<() => Promise<unknown>> = [];
@@ -153,6 +220,15 @@ async function main(): Promise<void> {
       [hub],
     );
     step(`hub is healthy: ${hubUrl}/readyz answers 200`);
+    diagnose = async () => {
+      const events = (await api('GET', '/api/v1/events?limit=30')) as {
+        items?: Array<{ type: string; streamId: string; data: unknown }>;
+      };
+      console.error('[demo] the newest events in the log:');
+      for (const e of events.items ?? [])
+        console.error(`  ${e.type} ${e.streamId} ${JSON.stringify(e.data).slice(0, 300)}`);
+      console.error(`[demo] the hub's last output:\n${hub.output}`);
+    };
 
     step('starting three Kubernetes API servers (the emulator): eu-1, eu-2, us-1');
     const emulator = await startKubeEmulator({ clusters: clusters.map((c) => c.name) });
@@ -161,6 +237,16 @@ async function main(): Promise<void> {
     const agents: Child[] = [];
     for (const cluster of clusters) {
       const created = await api('POST', '/api/v1/registration-tokens', { labels: cluster.labels, ttlSeconds: 600 });
+      const kubeconfig = path.join(dir, `${cluster.name}.kubeconfig`);
+      emulator.cluster(cluster.name).writeKubeconfig(kubeconfig);
+      // What installing the agent does first (deploy/agent): its namespace, where it keeps
+      // the inventories of what it applied.
+      const ns = await fetch(`${emulator.cluster(cluster.name).url}/api/v1/namespaces`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'flotilla-system' } }),
+      });
+      if (!ns.ok) throw new Error(`creating flotilla-system on ${cluster.name}: ${ns.status} ${await ns.text()}`);
       const bootstrapCreds = path.join(dir, `${cluster.name}.bootstrap.creds`);
       writeFileSync(bootstrapCreds, created.bootstrapCreds, { mode: 0o600 });
       const credentialsFile = path.join(dir, `${cluster.name}.creds.json`);
@@ -175,6 +261,8 @@ async function main(): Promise<void> {
           cluster.name,
           '--credentials-file',
           credentialsFile,
+          '--kubeconfig',
+          kubeconfig,
           '--bootstrap-creds',
           bootstrapCreds,
           '--heartbeat-interval-ms',
@@ -204,6 +292,85 @@ async function main(): Promise<void> {
       step(`cluster group ${group.name}: ${JSON.stringify(group.selector)} -> members: ${members}`);
     }
 
+    step('making a git repository with the application (a Namespace, a ConfigMap and a Deployment) and committing it');
+    const repo = path.join(dir, 'repo');
+    mkdirSync(path.join(repo, 'apps/web'), { recursive: true });
+    git(repo, 'init', '-q', '-b', 'main');
+    const commit = (greeting: string, message: string) => {
+      writeFileSync(path.join(repo, 'apps/web/web.yaml'), manifests(greeting));
+      git(repo, 'add', '-A');
+      git(repo, 'commit', '-q', '-m', message);
+      return git(repo, 'rev-parse', 'HEAD');
+    };
+    const first = commit('hello', 'web: first version');
+    await api('POST', '/api/v1/sources', {
+      name: 'demo',
+      url: `file://${repo}`,
+      branch: 'main',
+      pollIntervalSeconds: 5,
+    });
+    step(`source demo: file://${repo} (polled every 5 s); application web -> cluster group prod`);
+    const put = await fetch(`${hubUrl}/api/v1/applications/web`, {
+      method: 'PUT',
+      headers: { authorization: `Bearer ${adminToken}`, 'content-type': 'application/yaml' },
+      body: application,
+    });
+    if (!put.ok) throw new Error(`PUT /api/v1/applications/web: ${put.status} ${await put.text()}`);
+
+    type StatusRow = { clusterName: string; appliedCommit: string | null; sync: string; health: string };
+    const rolledOut = (sha: string, what: string) =>
+      waitFor(
+        what,
+        demoDurations.syncMs,
+        async () => {
+          const status = (await api('GET', '/api/v1/applications/web/status')) as { clusters: StatusRow[] };
+          const done = status.clusters.filter(
+            (c) => c.appliedCommit === sha && c.sync === 'synced' && c.health === 'healthy',
+          );
+          return status.clusters.length === 2 && done.length === 2 ? status.clusters : undefined;
+        },
+        [hub, ...agents],
+      );
+    for (const c of await rolledOut(first, 'the first commit to reach the prod group'))
+      step(`web on ${c.clusterName}: ${c.sync}, ${c.health} at ${c.appliedCommit!.slice(0, 12)}`);
+    step('eu-2 (staging) runs nothing: it is not in the prod group');
+    const firstRolledOutAt = new Date().toISOString();
+
+    const second = commit('hello again', 'web: new greeting');
+    step(`committed ${second.slice(0, 12)} (greeting "hello again"); waiting for the poll to pick it up`);
+    for (const c of await rolledOut(second, 'the second commit to reach the prod group'))
+      step(`web on ${c.clusterName}: ${c.sync}, ${c.health} at ${c.appliedCommit!.slice(0, 12)}`);
+
+    step('introducing drift: someone edits the ConfigMap on eu-1 by hand (field manager kubectl-edit)');
+    const edit = await fetch(
+      `${emulator.cluster('eu-1').url}/api/v1/namespaces/web/configmaps/web-config?fieldManager=kubectl-edit`,
+      {
+        method: 'PATCH',
+        headers: { 'content-type': 'application/merge-patch+json' },
+        body: JSON.stringify({ data: { greeting: 'edited by hand' } }),
+      },
+    );
+    if (!edit.ok) throw new Error(`editing the ConfigMap on eu-1 failed: ${edit.status} ${await edit.text()}`);
+    type DriftItem = {
+      clusterName: string;
+      resource: { kind: string; name: string };
+      fields: Array<{ path: string; desired?: unknown; live?: unknown }>;
+    };
+    const drifted = await waitFor(
+      'the drift on eu-1 to be reported',
+      demoDurations.driftMs,
+      async () => {
+        const drift = (await api('GET', '/api/v1/drift')) as { items: DriftItem[] };
+        return drift.items.length > 0 ? drift.items : undefined;
+      },
+      [hub, ...agents],
+    );
+    for (const d of drifted)
+      for (const f of d.fields)
+        step(
+          `drift on ${d.clusterName}: ${d.resource.kind}/${d.resource.name} ${f.path}: git says ${JSON.stringify(f.desired)}, the cluster has ${JSON.stringify(f.live)}`,
+        );
+
     const store = await createPostgresEventStore({ url: database.url, poolSize: 1 });
     try {
       const events = await store.readAll({ limit: 1000 });
@@ -224,8 +391,12 @@ Flotilla is up. Explore it with the CLI (another terminal):
   export FLOTILLA_TOKEN=${adminToken}
   npx flotilla clusters list
   npx flotilla groups list
-  curl -s -H "authorization: Bearer $FLOTILLA_TOKEN" $FLOTILLA_HUB_URL/api/v1/clusters
-  curl -s $FLOTILLA_HUB_URL/api/v1/openapi.json
+  npx flotilla apps status web
+  npx flotilla history --app web
+  npx flotilla drift
+  npx flotilla state eu-1 --at ${firstRolledOutAt}     # what eu-1 ran after the first commit
+  npx flotilla audit verify
+The demo's git repository is ${repo}: commit to it and watch \`npx flotilla apps status web --wait\`.
 `);
     if (once) {
       step('demo finished (--once): cleaning up');
@@ -236,6 +407,7 @@ Flotilla is up. Explore it with the CLI (another terminal):
     await new Promise(() => undefined);
   } catch (err) {
     console.error(`[demo] failed: ${(err as Error).message}`);
+    await diagnose?.().catch(() => undefined);
     await cleanup();
     process.exit(1);
   }

@@ -4,7 +4,7 @@ import path from 'node:path';
 // The README's first command, run non-interactively as CI would: the whole story must go
 // through and the log must hold its events, with the hash chain intact.
 describe('npm start (the demo), with --once', () => {
-  it('registers three clusters, groups them, and leaves a verified log', async () => {
+  it('registers three clusters, rolls two commits out to one group, reports a drift, and leaves a verified log', async () => {
     const root = path.join(__dirname, '..', '..');
     const env = { ...process.env };
     delete env.NODE_OPTIONS;
@@ -26,6 +26,17 @@ describe('npm start (the demo), with --once', () => {
     expect(output).toMatch(/cluster group eu: .* -> members: eu-1, eu-2/);
     expect(output).toMatch(/ClusterRegistered x3/);
     expect(output).toMatch(/ClusterConnected x3/);
+    // The GitOps story: two commits reach exactly the prod group (eu-1, us-1), and a hand edit on eu-1 is drift.
+    for (const name of ['eu-1', 'us-1'])
+      expect(output.match(new RegExp(`web on ${name}: synced, healthy`, 'g'))).toHaveLength(2);
+    expect(output).not.toMatch(/web on eu-2/);
+    expect(output).toMatch(/CommitObserved x2/);
+    expect(output).toMatch(/DesiredStateAssigned x4/);
+    expect(output).toMatch(/SyncSucceeded x\d+/);
+    expect(output).toMatch(/DriftDetected x\d+/);
+    expect(output).toMatch(
+      /drift on eu-1: ConfigMap\/web-config \/data\/greeting: git says "hello again", the cluster has "edited by hand"/,
+    );
     expect(output).toMatch(/audit: the hash chain verifies over \d+ events/);
   }, 180_000);
 });

@@ -116,19 +116,36 @@ export interface Fleet {
   bootstrapCredsFile: string;
   authority: NatsAuthority;
   heartbeatIntervalMs: number;
+  /** The bootstrap admin API token the hub was started with (for requests `api` cannot make). */
+  adminToken: string;
   startHub(): Promise<void>;
   /** Another hub process on the same database and NATS (a replica), on its own port. */
   startHubReplica(): Promise<RunningProcess>;
   // eslint-disable-next-line @typescript-eslint/no-explicit-any -- tests read the JSON answers field by field
   api(method: string, urlPath: string, body?: unknown): Promise<{ status: number; body: any }>;
   createToken(body?: unknown): Promise<string>;
-  startAgent(options: { name: string; token?: string; credentialsFile: string; extraArgs?: string[] }): RunningProcess;
+  /**
+   * An agent process. With `kubeconfig` it reconciles that cluster while keeping its
+   * credentials in `credentialsFile`; without, it only registers and reports liveness.
+   */
+  startAgent(options: {
+    name: string;
+    token?: string;
+    credentialsFile: string;
+    kubeconfig?: string;
+    extraArgs?: string[];
+  }): RunningProcess;
   events(options?: { streamPrefix?: string; types?: string[] }): Promise<RecordedEvent[]>;
   close(): Promise<void>;
 }
 
 export async function startFleet(
-  options: { heartbeatIntervalMs?: number; missedHeartbeats?: number } = {},
+  options: {
+    heartbeatIntervalMs?: number;
+    missedHeartbeats?: number;
+    /** More FLOTILLA_HUB_* settings for the hub process (and its replicas). */
+    hubEnv?: Record<string, string>;
+  } = {},
 ): Promise<Fleet> {
   const heartbeatIntervalMs = options.heartbeatIntervalMs ?? 500;
   const dir = mkdtempSync(path.join(tmpdir(), 'flotilla-e2e-'));
@@ -157,6 +174,9 @@ export async function startFleet(
     FLOTILLA_HUB_SIGNING_KEY: signingKey,
     FLOTILLA_HUB_HEARTBEAT_INTERVAL_MS: String(heartbeatIntervalMs),
     FLOTILLA_HUB_MISSED_HEARTBEATS: String(options.missedHeartbeats ?? 3),
+    // The hub's git mirrors go in this fleet's temp dir, not in the checkout (the default is relative).
+    FLOTILLA_HUB_GIT_DATA_DIR: path.join(dir, 'git'),
+    ...options.hubEnv,
   };
   const store = await createPostgresEventStore({ url: database.url, poolSize: 2 });
   const agents: RunningProcess[] = [];
@@ -172,6 +192,7 @@ export async function startFleet(
     bootstrapCredsFile,
     authority,
     heartbeatIntervalMs,
+    adminToken,
     async startHub() {
       fleet.hub = startProcess('services/hub/src/main.ts', [], hubEnv, 'hub');
       await fleet.hub.waitFor(/hub listening on/, 90_000);
@@ -213,7 +234,7 @@ export async function startFleet(
         throw new Error('the registration token response did not carry the bootstrap creds of this hub');
       return created.token as string;
     },
-    startAgent({ name, token, credentialsFile, extraArgs = [] }) {
+    startAgent({ name, token, credentialsFile, kubeconfig, extraArgs = [] }) {
       const agent = startProcess(
         'services/agent/src/main.ts',
         [
@@ -224,6 +245,7 @@ export async function startFleet(
           '--heartbeat-interval-ms',
           String(heartbeatIntervalMs),
           ...(token !== undefined ? ['--cluster-name', name, '--bootstrap-creds', bootstrapCredsFile] : []),
+          ...(kubeconfig !== undefined ? ['--kubeconfig', kubeconfig] : []),
           ...extraArgs,
         ],
         token !== undefined ? { FLOTILLA_AGENT_TOKEN: token } : {},

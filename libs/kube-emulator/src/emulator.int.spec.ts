@@ -145,23 +145,32 @@ describe('simulated controllers', () => {
   });
 
   it('finishes deleting a namespace and everything in it', async () => {
-    const core = kcFor('beta').makeApiClient(CoreV1Api);
-    await core.createNamespace({ body: { metadata: { name: 'doomed' } } });
-    await core.createNamespacedConfigMap({ namespace: 'doomed', body: { metadata: { name: 'x' } } });
-    const terminating = await core.deleteNamespace({ name: 'doomed' });
-    expect((terminating as { status?: { phase?: string } }).status?.phase).toBe('Terminating');
-    await expect(
-      core.createNamespacedConfigMap({ namespace: 'doomed', body: { metadata: { name: 'y' } } }),
-    ).rejects.toMatchObject({ code: 403 });
-    await eventually(
-      () =>
-        core.readNamespace({ name: 'doomed' }).then(
-          () => 'present',
-          (err: { code?: number }) => (err.code === 404 ? 'gone' : 'error'),
-        ),
-      (v) => v === 'gone',
-    );
-    expect(emulator.cluster('beta').api.store.list('/configmaps', 'doomed')).toHaveLength(0);
+    // A namespace controller slow enough that "Terminating" is still observable on a loaded
+    // machine (with the suite's 50 ms the deletion can finish before the next request).
+    const slow = await startKubeEmulator({ clusters: ['gamma'], controllerDelayMs: 2_000 });
+    try {
+      const kc = new KubeConfig();
+      kc.loadFromString(slow.cluster('gamma').kubeconfigYaml());
+      const core = kc.makeApiClient(CoreV1Api);
+      await core.createNamespace({ body: { metadata: { name: 'doomed' } } });
+      await core.createNamespacedConfigMap({ namespace: 'doomed', body: { metadata: { name: 'x' } } });
+      const terminating = await core.deleteNamespace({ name: 'doomed' });
+      expect((terminating as { status?: { phase?: string } }).status?.phase).toBe('Terminating');
+      await expect(
+        core.createNamespacedConfigMap({ namespace: 'doomed', body: { metadata: { name: 'y' } } }),
+      ).rejects.toMatchObject({ code: 403 });
+      await eventually(
+        () =>
+          core.readNamespace({ name: 'doomed' }).then(
+            () => 'present',
+            (err: { code?: number }) => (err.code === 404 ? 'gone' : 'error'),
+          ),
+        (v) => v === 'gone',
+      );
+      expect(slow.cluster('gamma').api.store.list('/configmaps', 'doomed')).toHaveLength(0);
+    } finally {
+      await slow.stop();
+    }
   });
 });
 
