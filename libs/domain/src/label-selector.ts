@@ -1,3 +1,4 @@
+import { matchesLabelSelector } from '@flotilla/manifests';
 import { ValidationError } from './errors';
 
 /**
@@ -92,32 +93,12 @@ export function validateLabelSelector(selector: LabelSelector, path = 'selector'
   });
 }
 
-function requirementMatches(requirement: LabelSelectorRequirement, labels: Labels): boolean {
-  const present = Object.prototype.hasOwnProperty.call(labels, requirement.key);
-  const value = labels[requirement.key];
-  switch (requirement.operator) {
-    case 'In':
-      return present && (requirement.values ?? []).includes(value!);
-    // As in Kubernetes, NotIn also matches objects that do not have the key at all.
-    case 'NotIn':
-      return !present || !(requirement.values ?? []).includes(value!);
-    case 'Exists':
-      return present;
-    case 'DoesNotExist':
-      return !present;
-  }
-}
-
 /**
  * Whether `labels` satisfy every requirement of `selector` (AND). As with
- * metav1.LabelSelector, an empty selector matches everything.
+ * metav1.LabelSelector, an empty selector matches everything and NotIn also matches a
+ * missing key. One implementation for hub, renderer and CLI: @flotilla/manifests'.
  */
-export function matchesSelector(selector: LabelSelector, labels: Labels): boolean {
-  for (const [key, value] of Object.entries(selector.matchLabels ?? {})) {
-    if (!Object.prototype.hasOwnProperty.call(labels, key) || labels[key] !== value) return false;
-  }
-  return (selector.matchExpressions ?? []).every((requirement) => requirementMatches(requirement, labels));
-}
+export const matchesSelector: (selector: LabelSelector, labels: Labels) => boolean = matchesLabelSelector;
 
 /** Parses the `key=value,key2=value2` shorthand (equality only) used in queries and the CLI. */
 export function parseEqualitySelector(text: string): LabelSelector {

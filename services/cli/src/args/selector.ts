@@ -1,3 +1,4 @@
+import { matchesLabelSelector } from '@flotilla/manifests';
 import { UsageError } from '../errors';
 import type { Labels } from './label-changes';
 
@@ -128,22 +129,5 @@ export function formatSelector(selector: LabelSelector): string {
   return parts.length === 0 ? '<every cluster>' : parts.join(',');
 }
 
-/** Same semantics as the hub's (and Kubernetes'): AND of all parts; NotIn also matches a missing key. */
-export function matchesSelector(selector: LabelSelector, labels: Labels): boolean {
-  const has = (key: string) => Object.prototype.hasOwnProperty.call(labels, key);
-  for (const [key, value] of Object.entries(selector.matchLabels ?? {})) {
-    if (!has(key) || labels[key] !== value) return false;
-  }
-  return (selector.matchExpressions ?? []).every((r) => {
-    switch (r.operator) {
-      case 'In':
-        return has(r.key) && (r.values ?? []).includes(labels[r.key]!);
-      case 'NotIn':
-        return !has(r.key) || !(r.values ?? []).includes(labels[r.key]!);
-      case 'Exists':
-        return has(r.key);
-      case 'DoesNotExist':
-        return !has(r.key);
-    }
-  });
-}
+/** The hub's semantics exactly (one implementation, in @flotilla/manifests): AND of all parts; NotIn also matches a missing key. */
+export const matchesSelector: (selector: LabelSelector, labels: Labels) => boolean = matchesLabelSelector;
