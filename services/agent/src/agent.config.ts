@@ -1,8 +1,8 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { parseArgs } from 'node:util';
 import { z } from 'zod';
 import { TRACE_EXPORTER_KINDS } from '@flotilla/telemetry';
+import { describeIssues, readFlagsAndEnv, type SettingName } from './config-input';
 import { durations } from './durations';
 import { AgentConfigError } from './errors';
 
@@ -84,13 +84,13 @@ const schema = z
   });
 export type AgentConfig = z.output<typeof schema>;
 
-const names: Record<string, { flag: string; env: string }> = {
+const names: Record<string, SettingName> = {
   token: { flag: '--token', env: 'FLOTILLA_AGENT_TOKEN' },
   natsUrl: { flag: '--nats-url', env: 'FLOTILLA_AGENT_NATS_URL' },
   clusterName: { flag: '--cluster-name', env: 'FLOTILLA_AGENT_CLUSTER_NAME' },
   credentialsFile: { flag: '--credentials-file', env: 'FLOTILLA_AGENT_CREDENTIALS_FILE' },
   kubeconfig: { flag: '--kubeconfig', env: 'FLOTILLA_AGENT_KUBECONFIG' },
-  inCluster: { flag: '--in-cluster', env: 'FLOTILLA_AGENT_IN_CLUSTER' },
+  inCluster: { flag: '--in-cluster', env: 'FLOTILLA_AGENT_IN_CLUSTER', boolean: true },
   namespace: { flag: '--namespace', env: 'FLOTILLA_AGENT_NAMESPACE' },
   secretName: { flag: '--secret-name', env: 'FLOTILLA_AGENT_SECRET_NAME' },
   bootstrapCreds: { flag: '--bootstrap-creds', env: 'FLOTILLA_AGENT_BOOTSTRAP_CREDS' },
@@ -103,40 +103,14 @@ const names: Record<string, { flag: string; env: string }> = {
 };
 
 export function loadAgentConfig(argv: string[], env: NodeJS.ProcessEnv = process.env): AgentConfig {
-  let flags: Record<string, string | boolean | undefined>;
+  let raw: Record<string, unknown>;
   try {
-    ({ values: flags } = parseArgs({
-      args: argv,
-      strict: true,
-      options: {
-        token: { type: 'string' },
-        'nats-url': { type: 'string' },
-        'cluster-name': { type: 'string' },
-        'credentials-file': { type: 'string' },
-        kubeconfig: { type: 'string' },
-        'in-cluster': { type: 'boolean' },
-        namespace: { type: 'string' },
-        'secret-name': { type: 'string' },
-        'bootstrap-creds': { type: 'string' },
-        'heartbeat-interval-ms': { type: 'string' },
-        'traces-exporter': { type: 'string' },
-        'otlp-endpoint': { type: 'string' },
-        'state-dir': { type: 'string' },
-        'allow-namespaces': { type: 'string' },
-        'allow-kinds': { type: 'string' },
-      },
-    }));
+    raw = readFlagsAndEnv(names, argv, env);
   } catch (err) {
     throw new AgentConfigError(`invalid agent arguments: ${(err as Error).message}`, { cause: err });
   }
-  const raw: Record<string, unknown> = {};
-  for (const [key, { flag, env: variable }] of Object.entries(names)) {
-    const value = flags[flag.slice(2)] ?? (env[variable] === '' ? undefined : env[variable]);
-    if (value !== undefined) raw[key] = value;
-  }
-  if (typeof raw.inCluster === 'string') raw.inCluster = raw.inCluster === 'true' || raw.inCluster === '1';
   // The bootstrap creds are given as a file path (flag or FLOTILLA_AGENT_BOOTSTRAP_CREDS_FILE) or inline.
-  const credsFile = (flags['bootstrap-creds'] as string | undefined) ?? env.FLOTILLA_AGENT_BOOTSTRAP_CREDS_FILE;
+  const credsFile = (raw.bootstrapCreds as string | undefined) ?? env.FLOTILLA_AGENT_BOOTSTRAP_CREDS_FILE;
   if (credsFile && !(typeof raw.bootstrapCreds === 'string' && raw.bootstrapCreds.includes('BEGIN NATS'))) {
     try {
       raw.bootstrapCreds = readFileSync(credsFile, 'utf8');
@@ -149,12 +123,7 @@ export function loadAgentConfig(argv: string[], env: NodeJS.ProcessEnv = process
   }
   const result = schema.safeParse(raw);
   if (!result.success) {
-    const problems = result.error.issues.map((issue) => {
-      const key = String(issue.path[0] ?? '');
-      const n = names[key];
-      return `${n ? `${n.flag} (${n.env})` : key}: ${issue.message}`;
-    });
-    throw new AgentConfigError(`invalid agent configuration: ${problems.join('; ')}`);
+    throw new AgentConfigError(`invalid agent configuration: ${describeIssues(result.error.issues, names, raw)}`);
   }
   return result.data;
 }

@@ -1,0 +1,53 @@
+import { parseArgs } from 'node:util';
+import type { z } from 'zod';
+
+/** How one setting is given: a command-line flag, or the environment variable behind it. */
+export interface SettingName {
+  flag: string;
+  env: string;
+  /** A flag without a value (`--in-cluster`); its variable takes `true`/`1`. */
+  boolean?: boolean;
+}
+
+/**
+ * Reads settings from flags, then their variables (an empty variable counts as unset), so
+ * that the agent and the simulated fleet parse their command lines the same way. Throws the
+ * parser's message for unknown flags; the caller wraps it in its own error class.
+ */
+export function readFlagsAndEnv(
+  names: Record<string, SettingName>,
+  argv: string[],
+  env: NodeJS.ProcessEnv,
+): Record<string, unknown> {
+  const { values: flags } = parseArgs({
+    args: argv,
+    strict: true,
+    options: Object.fromEntries(
+      Object.values(names).map(({ flag, boolean }) => [flag.slice(2), { type: boolean ? 'boolean' : 'string' }]),
+    ) as Record<string, { type: 'string' | 'boolean' }>,
+  });
+  const raw: Record<string, unknown> = {};
+  for (const [key, { flag, env: variable, boolean }] of Object.entries(names)) {
+    let value: unknown = flags[flag.slice(2)] ?? (env[variable] === '' ? undefined : env[variable]);
+    if (boolean && typeof value === 'string') value = value === 'true' || value === '1';
+    if (value !== undefined) raw[key] = value;
+  }
+  return raw;
+}
+
+/** Each problem named by its flag and variable (never its value: some settings are secrets). */
+export function describeIssues(
+  issues: z.core.$ZodIssue[],
+  names: Record<string, SettingName>,
+  raw: Record<string, unknown>,
+): string {
+  return issues
+    .map((issue) => {
+      const key = String(issue.path[0] ?? '');
+      const n = names[key];
+      // A missing value reads better as "required" than as zod's type complaint.
+      const missing = issue.code === 'invalid_type' && !(key in raw);
+      return `${n ? `${n.flag} (${n.env})` : key}: ${missing ? 'required' : issue.message}`;
+    })
+    .join('; ');
+}
