@@ -22,6 +22,29 @@ export const hubMigrations = [
   CreateApplicationStatusReadModel1764600000000,
 ];
 
+/** Any fixed number; it names the lock that serialises hub replicas migrating one database. */
+const migrationLockKey = 0x464c4d47;
+
+/**
+ * TypeORM takes no lock of its own: two replicas starting together would both run the same
+ * migration. A session-level advisory lock, held on one connection while the migrations run on
+ * others, makes the second replica wait and then find nothing left to do.
+ */
+async function migrateExclusively(dataSource: DataSource): Promise<void> {
+  const lock = dataSource.createQueryRunner();
+  await lock.connect();
+  try {
+    await lock.query('SELECT pg_advisory_lock($1)', [migrationLockKey]);
+    try {
+      await dataSource.runMigrations({ transaction: 'each' });
+    } finally {
+      await lock.query('SELECT pg_advisory_unlock($1)', [migrationLockKey]);
+    }
+  } finally {
+    await lock.release();
+  }
+}
+
 export class DatabaseUnavailableError extends Error {
   constructor(message: string, options?: { cause?: unknown }) {
     super(message, options);
@@ -58,7 +81,7 @@ export async function openHubDatabase(options: {
     );
   }
   try {
-    await dataSource.runMigrations({ transaction: 'each' });
+    await migrateExclusively(dataSource);
     const eventStore = await createPostgresEventStore({ dataSource, migrate: false });
     return {
       dataSource,
