@@ -76,7 +76,15 @@ describe('registration over NATS (hub and agent processes)', () => {
     });
     expect(JSON.stringify(await fleet.events())).not.toContain(credsA.seed);
     expect(JSON.stringify(await fleet.events())).not.toContain(token);
-    const { body } = await fleet.api('GET', `/api/v1/clusters/${credsA.clusterId}`);
+    // The cluster view is a projection: eventually consistent with the log (a loaded machine may lag).
+    const body = await eventually(
+      async () => {
+        const { status, body } = await fleet.api('GET', `/api/v1/clusters/${credsA.clusterId}`);
+        return status === 200 ? body : undefined;
+      },
+      15_000,
+      'the cluster view to show the new cluster',
+    );
     expect(body).toMatchObject({ id: credsA.clusterId, name: 'alpha', labels: { env: 'prod', region: 'eu' } });
 
     // Restart: reuses the stored credentials, no token, no second registration.

@@ -4,10 +4,14 @@ import { ValidationError } from '@flotilla/domain';
 import type { EventMetadata } from '@flotilla/event-store';
 import { ClustersReadModel } from '../clusters/clusters.read-model';
 import { resolveClusterScope } from './cluster-scope';
+import { hideCredentialHashes } from './credential-hashes';
 import { historyExportBatchSize, historyPageLimitDefault, type HistoryQuery } from './history.schemas';
 import { buildHistoryQuery, commitCandidatesQuery, type HistoryFilter } from './history.sql';
 
-/** One event as the history API shows it: the stored shape (schemaVersion says which), never upcast. */
+/**
+ * One event as the history API shows it: the stored shape (schemaVersion says which), never
+ * upcast, with hashes of credentials hidden (credential-hashes.ts).
+ */
 export interface HistoryEventView {
   position: number;
   streamId: string;
@@ -61,7 +65,7 @@ function toView(row: EventRow): HistoryEventView {
     id: row.id,
     type: row.type,
     schemaVersion: row.schema_version,
-    data: row.data,
+    data: hideCredentialHashes(row.data),
     metadata: row.metadata,
     recordedAt: new Date(row.recorded_at).toISOString(),
     hash: row.hash,

@@ -53,7 +53,10 @@ const historyEvent = {
     id: { type: 'string', format: 'uuid' },
     type: { type: 'string' },
     schemaVersion: { type: 'integer', description: 'data is the stored shape of this version' },
-    data: { type: 'object' },
+    data: {
+      type: 'object',
+      description: 'As stored, except hashes of credentials (secretHash, tokenHash, ...), shown as "[hidden]"',
+    },
     metadata: { type: 'object', properties: { actor: { type: 'string' } } },
     recordedAt: time,
     hash: { type: 'string' },

@@ -1,18 +1,29 @@
 import type { EntityManager } from 'typeorm';
 import type { Projection, RecordedEvent } from '@flotilla/event-store';
-import type { StatusEvent } from '../../status/status-event.mapping';
-import { resourceKey, syncAfterAssignment, syncAfterSuccess, type SyncState } from './application-status.rules';
+import { ApplicationStatusSlice, type ApplicationStatusEvent, type StatusRow } from './application-status.fold';
+import type { ReportedHealth, SyncState } from './application-status.rules';
 
-interface AssignedApplication {
-  name: string;
-  commit: string;
-  bundleDigest: string;
+interface StoredRow {
+  application: string;
+  cluster_id: string;
+  desired_revision: number;
+  desired_commit: string;
+  desired_bundle: string;
+  applied_commit: string | null;
+  applied_bundle: string | null;
+  sync: SyncState;
+  health: ReportedHealth | null;
+  last_sync_at: string | null;
+  message: string | null;
+  position: string;
 }
 
-type Handled =
-  | StatusEvent
-  | { type: 'DesiredStateAssigned'; data: { clusterId: string; revision: number; applications: AssignedApplication[] } }
-  | { type: 'ClusterDeregistered'; data: { clusterId: string } };
+// last_sync_at as text: Postgres prints it with its full precision and offset, so writing it
+// back unchanged stores the same instant.
+const rowColumns = (t: string) =>
+  `${t}.application, ${t}.cluster_id, ${t}.desired_revision, ${t}.desired_commit, ${t}.desired_bundle,
+   ${t}.applied_commit, ${t}.applied_bundle, ${t}.sync, ${t}.health, ${t}.last_sync_at::text AS last_sync_at,
+   ${t}.message, ${t}.position`;
 
 /**
  * Per (application, cluster): what is desired (DesiredStateAssigned), what the agent applied
@@ -20,6 +31,10 @@ type Handled =
  * application is assigned to the cluster: a status event never creates one, so a late report
  * about an unassigned application changes nothing. Connection state is joined at read time
  * from the clusters read model.
+ *
+ * A batch costs a fixed number of statements whatever its size: load the rows and drift it
+ * can touch (by primary key, or by cluster through hub_application_status_cluster_idx), fold
+ * the events in memory (application-status.fold.ts), write each touched row once.
  */
 export const applicationStatusProjection: Projection = {
   name: 'hub-application-status',
@@ -37,127 +52,16 @@ export const applicationStatusProjection: Projection = {
   ],
 
   async apply(events: RecordedEvent[], tx: EntityManager): Promise<void> {
-    for (const recorded of events) {
-      const event = { type: recorded.type, data: recorded.data } as Handled;
-      const position = recorded.position;
-      switch (event.type) {
-        case 'DesiredStateAssigned': {
-          const { clusterId, revision, applications } = event.data;
-          const names = applications.map((a) => a.name);
-          await tx.query(
-            `DELETE FROM hub_application_drift WHERE cluster_id = $1 AND NOT (application = ANY($2::text[]))`,
-            [clusterId, names],
-          );
-          await tx.query(
-            `DELETE FROM hub_application_status WHERE cluster_id = $1 AND NOT (application = ANY($2::text[]))`,
-            [clusterId, names],
-          );
-          for (const app of applications) {
-            const rows: Array<{ sync: SyncState; applied_bundle: string | null }> = await tx.query(
-              `SELECT sync, applied_bundle FROM hub_application_status WHERE application = $1 AND cluster_id = $2`,
-              [app.name, clusterId],
-            );
-            const sync = rows[0]
-              ? syncAfterAssignment(rows[0].sync, rows[0].applied_bundle, app.bundleDigest)
-              : 'pending';
-            await tx.query(
-              `INSERT INTO hub_application_status (application, cluster_id, desired_revision, desired_commit, desired_bundle, sync, position)
-               VALUES ($1, $2, $3, $4, $5, $6, $7)
-               ON CONFLICT (application, cluster_id) DO UPDATE SET desired_revision = $3, desired_commit = $4,
-                 desired_bundle = $5, sync = $6, position = $7`,
-              [app.name, clusterId, revision, app.commit, app.bundleDigest, sync, position],
-            );
-          }
-          break;
-        }
-        case 'ClusterDeregistered':
-          await tx.query(`DELETE FROM hub_application_drift WHERE cluster_id = $1`, [event.data.clusterId]);
-          await tx.query(`DELETE FROM hub_application_status WHERE cluster_id = $1`, [event.data.clusterId]);
-          break;
-        case 'SyncStarted':
-          await tx.query(
-            `UPDATE hub_application_status SET sync = 'syncing', position = $3 WHERE application = $1 AND cluster_id = $2`,
-            [event.data.application, event.data.clusterId, position],
-          );
-          break;
-        case 'SyncSucceeded': {
-          const d = event.data;
-          const rows: Array<{ desired_bundle: string }> = await tx.query(
-            `SELECT desired_bundle FROM hub_application_status WHERE application = $1 AND cluster_id = $2`,
-            [d.application, d.clusterId],
-          );
-          if (!rows[0]) break;
-          await tx.query(
-            `UPDATE hub_application_status SET applied_commit = $3, applied_bundle = $4, sync = $5, last_sync_at = $6,
-               message = NULL, position = $7 WHERE application = $1 AND cluster_id = $2`,
-            [
-              d.application,
-              d.clusterId,
-              d.commit || null,
-              d.bundleDigest,
-              syncAfterSuccess(d.bundleDigest, rows[0].desired_bundle),
-              d.at,
-              position,
-            ],
-          );
-          // Drift of an object the bundle no longer has is over: the agent stopped watching it.
-          const kept = d.resources.filter((r) => r.action !== 'pruned').map((r) => resourceKey(r.ref));
-          await tx.query(
-            `DELETE FROM hub_application_drift WHERE application = $1 AND cluster_id = $2 AND NOT (resource_key = ANY($3::text[]))`,
-            [d.application, d.clusterId, kept],
-          );
-          break;
-        }
-        case 'SyncFailed':
-          await tx.query(
-            `UPDATE hub_application_status SET sync = 'failed', last_sync_at = $3, message = $4, position = $5
-             WHERE application = $1 AND cluster_id = $2`,
-            [event.data.application, event.data.clusterId, event.data.at, event.data.message, position],
-          );
-          break;
-        case 'HealthChanged':
-          // Resource health is detail for the history; the view shows the application's.
-          if (event.data.resource) break;
-          await tx.query(
-            `UPDATE hub_application_status SET health = $3, position = $4 WHERE application = $1 AND cluster_id = $2`,
-            [event.data.application, event.data.clusterId, event.data.status, position],
-          );
-          break;
-        case 'DriftDetected': {
-          const d = event.data;
-          const assigned: unknown[] = await tx.query(
-            `SELECT 1 FROM hub_application_status WHERE application = $1 AND cluster_id = $2`,
-            [d.application, d.clusterId],
-          );
-          if (assigned.length === 0) break;
-          await tx.query(
-            `INSERT INTO hub_application_drift (application, cluster_id, resource_key, resource, since)
-             VALUES ($1, $2, $3, $4, $5) ON CONFLICT DO NOTHING`,
-            [d.application, d.clusterId, resourceKey(d.resource), JSON.stringify(d.resource), d.at],
-          );
-          break;
-        }
-        case 'DriftCorrected':
-        case 'DriftResolved':
-          await tx.query(
-            `DELETE FROM hub_application_drift WHERE application = $1 AND cluster_id = $2 AND resource_key = $3`,
-            [event.data.application, event.data.clusterId, resourceKey(event.data.resource)],
-          );
-          break;
-        case 'ApplicationRemoved':
-          // Normally the row left with the assignment; if it is still assigned, nothing runs there now.
-          await tx.query(`DELETE FROM hub_application_drift WHERE application = $1 AND cluster_id = $2`, [
-            event.data.application,
-            event.data.clusterId,
-          ]);
-          await tx.query(
-            `UPDATE hub_application_status SET applied_commit = NULL, applied_bundle = NULL, health = NULL, sync = 'pending',
-               position = $3 WHERE application = $1 AND cluster_id = $2`,
-            [event.data.application, event.data.clusterId, position],
-          );
-          break;
-      }
-    }
+    const batch = events.map((e) => ({
+      event: { type: e.type, data: e.data } as ApplicationStatusEvent,
+      position: e.position,
+    }));
+    const slice = await loadSlice(
+      tx,
+      batch.map((b) => b.event),
+    );
+    for (const { event, position } of batch) slice.apply(event, position);
+    await writeChanges(tx, slice);
   },
 
   async reset(tx: EntityManager): Promise<void> {
@@ -165,3 +69,122 @@ export const applicationStatusProjection: Projection = {
     await tx.query('DELETE FROM hub_application_status');
   },
 };
+
+/** Reads what the batch can touch: whole clusters for assignments and deregistrations, single rows otherwise. */
+async function loadSlice(tx: EntityManager, events: ApplicationStatusEvent[]): Promise<ApplicationStatusSlice> {
+  const wholeClusters = new Set<string>();
+  const pairs = new Map<string, { application: string; clusterId: string }>();
+  for (const event of events) {
+    if (event.type === 'DesiredStateAssigned' || event.type === 'ClusterDeregistered') {
+      wholeClusters.add(event.data.clusterId);
+    } else if (event.type !== 'HealthChanged' || !event.data.resource) {
+      const { application, clusterId } = event.data;
+      pairs.set(`${application}\u0000${clusterId}`, { application, clusterId });
+    }
+  }
+  const single = [...pairs.values()].filter((p) => !wholeClusters.has(p.clusterId));
+  const rows: StoredRow[] = await tx.query(
+    `SELECT ${rowColumns('s')} FROM hub_application_status s WHERE s.cluster_id = ANY($1::text[])
+     UNION ALL
+     SELECT ${rowColumns('s')}
+     FROM hub_application_status s
+     JOIN unnest($2::text[], $3::text[]) AS k(application, cluster_id)
+       ON s.application = k.application AND s.cluster_id = k.cluster_id`,
+    [[...wholeClusters], single.map((p) => p.application), single.map((p) => p.clusterId)],
+  );
+  const slice = new ApplicationStatusSlice();
+  for (const r of rows) slice.loadRow(toRow(r));
+  if (rows.length > 0) {
+    const drift: Array<{ application: string; cluster_id: string; resource_key: string }> = await tx.query(
+      `SELECT d.application, d.cluster_id, d.resource_key
+       FROM hub_application_drift d
+       JOIN unnest($1::text[], $2::text[]) AS k(application, cluster_id)
+         ON d.application = k.application AND d.cluster_id = k.cluster_id`,
+      [rows.map((r) => r.application), rows.map((r) => r.cluster_id)],
+    );
+    for (const d of drift) slice.loadDrift(d.application, d.cluster_id, d.resource_key);
+  }
+  return slice;
+}
+
+async function writeChanges(tx: EntityManager, slice: ApplicationStatusSlice): Promise<void> {
+  const { upserts, deletes, driftDeletes, driftInserts } = slice.changes();
+  if (driftDeletes.length > 0) {
+    await tx.query(
+      `DELETE FROM hub_application_drift d
+       USING unnest($1::text[], $2::text[], $3::text[]) AS k(application, cluster_id, resource_key)
+       WHERE d.application = k.application AND d.cluster_id = k.cluster_id AND d.resource_key = k.resource_key`,
+      [
+        driftDeletes.map((d) => d.application),
+        driftDeletes.map((d) => d.clusterId),
+        driftDeletes.map((d) => d.resourceKey),
+      ],
+    );
+  }
+  if (deletes.length > 0) {
+    await tx.query(
+      `DELETE FROM hub_application_status s
+       USING unnest($1::text[], $2::text[]) AS k(application, cluster_id)
+       WHERE s.application = k.application AND s.cluster_id = k.cluster_id`,
+      [deletes.map((d) => d.application), deletes.map((d) => d.clusterId)],
+    );
+  }
+  if (upserts.length > 0) {
+    const column = <K extends keyof StatusRow>(key: K) => upserts.map((r) => r[key]);
+    await tx.query(
+      `INSERT INTO hub_application_status (application, cluster_id, desired_revision, desired_commit, desired_bundle,
+         applied_commit, applied_bundle, sync, health, last_sync_at, message, position)
+       SELECT * FROM unnest($1::text[], $2::text[], $3::integer[], $4::text[], $5::text[], $6::text[], $7::text[],
+         $8::text[], $9::text[], $10::timestamptz[], $11::text[], $12::bigint[])
+       ON CONFLICT (application, cluster_id) DO UPDATE SET desired_revision = EXCLUDED.desired_revision,
+         desired_commit = EXCLUDED.desired_commit, desired_bundle = EXCLUDED.desired_bundle,
+         applied_commit = EXCLUDED.applied_commit, applied_bundle = EXCLUDED.applied_bundle, sync = EXCLUDED.sync,
+         health = EXCLUDED.health, last_sync_at = EXCLUDED.last_sync_at, message = EXCLUDED.message,
+         position = EXCLUDED.position`,
+      [
+        column('application'),
+        column('clusterId'),
+        column('desiredRevision'),
+        column('desiredCommit'),
+        column('desiredBundle'),
+        column('appliedCommit'),
+        column('appliedBundle'),
+        column('sync'),
+        column('health'),
+        column('lastSyncAt'),
+        column('message'),
+        column('position'),
+      ],
+    );
+  }
+  if (driftInserts.length > 0) {
+    await tx.query(
+      `INSERT INTO hub_application_drift (application, cluster_id, resource_key, resource, since)
+       SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::jsonb[], $5::timestamptz[])`,
+      [
+        driftInserts.map((d) => d.application),
+        driftInserts.map((d) => d.clusterId),
+        driftInserts.map((d) => d.resourceKey),
+        driftInserts.map((d) => JSON.stringify(d.resource)),
+        driftInserts.map((d) => d.since),
+      ],
+    );
+  }
+}
+
+function toRow(r: StoredRow): StatusRow {
+  return {
+    application: r.application,
+    clusterId: r.cluster_id,
+    desiredRevision: r.desired_revision,
+    desiredCommit: r.desired_commit,
+    desiredBundle: r.desired_bundle,
+    appliedCommit: r.applied_commit,
+    appliedBundle: r.applied_bundle,
+    sync: r.sync,
+    health: r.health,
+    lastSyncAt: r.last_sync_at,
+    message: r.message,
+    position: Number(r.position),
+  };
+}

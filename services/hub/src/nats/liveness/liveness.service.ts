@@ -2,14 +2,14 @@ import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnModuleD
 import type { Msg, NatsConnection, Subscription } from '@nats-io/transport-node';
 import { context as otelContext, trace } from '@opentelemetry/api';
 import { allHeartbeatsSubject, clusterIdOfHeartbeatSubject, decodeMessage, HeartbeatSchema } from '@flotilla/contracts';
-import type { EventStore, RecordedEvent } from '@flotilla/event-store';
+import { DuplicateEventIdError, type EventStore, type RecordedEvent } from '@flotilla/event-store';
 import { Attr, extractTraceContext } from '@flotilla/telemetry';
 import { EVENT_STORE } from '../../event-store.provider';
 import { natsDurations } from '../durations';
 import { LogTail } from '../log-tail';
 import { NATS_CONNECTION } from '../nats-connection';
 import { NATS_CONFIG, type NatsConfig } from '../nats.config';
-import { LivenessTracker, type Connection, type LogTransition } from './liveness-tracker';
+import { LivenessTracker, livenessEventId, type Connection, type LogTransition } from './liveness-tracker';
 
 const transitionTypes = [
   'ClusterRegistered',
@@ -17,15 +17,21 @@ const transitionTypes = [
   'ClusterDisconnected',
   'ClusterDeregistered',
 ] as const;
-/** A concurrent append (another replica, a label change) moved the stream: read and decide again. */
-const maxAppendAttempts = 5;
 const clusterStreamId = (clusterId: string) => `cluster-${clusterId}`;
 const actor = 'system:liveness';
 
 /**
  * Turns heartbeats into ClusterConnected / ClusterDisconnected on the cluster's stream.
- * Heartbeats stay in memory; only transitions are appended, each against the stream's
- * expected version so hub replicas (which all hear every heartbeat) never double-append.
+ * Heartbeats stay in memory; only transitions are appended. The state a transition is
+ * decided on is the tracker's, fed by a tail of the four liveness types of the log (never a
+ * read of the cluster's stream, which also holds all its status events). The append does not
+ * check the stream's version (status traffic moves it all the time); instead the nth
+ * transition of a cluster has a fixed event id, so when hub replicas (which all hear every
+ * heartbeat) decide the same transition, the event store records it once and the others get
+ * DuplicateEventIdError, and a replica behind the log cannot record a stale one.
+ *
+ * A transition racing the cluster's deregistration may land after it; every reader ignores
+ * liveness after ClusterDeregistered (decider, clusters projection, this tracker).
  */
 @Injectable()
 export class LivenessService implements OnApplicationBootstrap, OnModuleDestroy {
@@ -36,6 +42,8 @@ export class LivenessService implements OnApplicationBootstrap, OnModuleDestroy 
   private checkTimer: NodeJS.Timeout | undefined;
   /** One transition at a time per cluster. */
   private readonly pending = new Map<string, Promise<void>>();
+  /** Clusters whose transition another replica recorded first: quiet until the tail delivers it (or a poll passes). */
+  private readonly settling = new Map<string, number>();
   private stopped = false;
   private readonly heartbeatIntervalMs: number;
 
@@ -93,8 +101,15 @@ export class LivenessService implements OnApplicationBootstrap, OnModuleDestroy 
     const now = Date.now();
     for (const event of events) {
       const clusterId = (event.data as { clusterId?: unknown }).clusterId;
-      if (typeof clusterId === 'string')
-        this.tracker.applyLogEvent({ type: event.type as LogTransition['type'], clusterId }, now);
+      if (typeof clusterId !== 'string') continue;
+      const type = event.type as LogTransition['type'];
+      if (!this.tracker.applyLogEvent({ type, clusterId, position: event.position }, now)) continue;
+      this.settling.delete(clusterId);
+      // Heartbeats that came before this hub read the registration were ignored; act on them now.
+      const lastSeen = this.tracker.lastSeen(clusterId);
+      if (type === 'ClusterRegistered' && lastSeen !== undefined && now - lastSeen <= this.tracker.windowMs) {
+        this.transition(clusterId, 'connected', lastSeen);
+      }
     }
   }
 
@@ -122,6 +137,7 @@ export class LivenessService implements OnApplicationBootstrap, OnModuleDestroy 
 
   private transition(clusterId: string, to: 'connected' | 'disconnected', at: number | undefined): void {
     if (this.pending.has(clusterId) || this.stopped) return;
+    if ((this.settling.get(clusterId) ?? 0) > Date.now()) return;
     const work = this.appendTransition(clusterId, to, at)
       .catch((err: unknown) =>
         this.logger.error(`recording cluster ${clusterId} as ${to} failed: ${(err as Error).message}`),
@@ -135,49 +151,35 @@ export class LivenessService implements OnApplicationBootstrap, OnModuleDestroy 
     to: 'connected' | 'disconnected',
     at: number | undefined,
   ): Promise<void> {
+    if (!this.tracker.isDue(clusterId, to)) return;
     const span = trace
       .getTracer('flotilla-hub')
       .startSpan(`flotilla.liveness.${to}`, { attributes: { [Attr.clusterId]: clusterId } });
     try {
-      for (let attempt = 1; attempt <= maxAppendAttempts; attempt++) {
-        const streamId = clusterStreamId(clusterId);
-        const events = await this.store.readStream(streamId);
-        const current = foldConnection(events);
-        if (current === 'absent' || current === 'deregistered' || current === to) {
-          this.tracker.setConnection(clusterId, current, Date.now());
-          return;
-        }
-        const event =
-          to === 'connected'
-            ? { type: 'ClusterConnected', data: { clusterId, at: new Date(at ?? Date.now()).toISOString() } }
-            : {
-                type: 'ClusterDisconnected',
-                data: { clusterId, lastSeenAt: at === undefined ? null : new Date(at).toISOString() },
-              };
-        try {
-          await this.store.append(streamId, [event], { expectedVersion: events.length, metadata: { actor } });
-          this.tracker.setConnection(clusterId, to, Date.now());
-          this.logger.log(`cluster ${clusterId} ${to}`);
-          return;
-        } catch (err) {
-          if ((err as Error).name !== 'WrongExpectedVersionError') throw err;
-        }
+      const id = livenessEventId(clusterId, this.tracker.nextTransition(clusterId));
+      const event =
+        to === 'connected'
+          ? { id, type: 'ClusterConnected', data: { clusterId, at: new Date(at ?? Date.now()).toISOString() } }
+          : {
+              id,
+              type: 'ClusterDisconnected',
+              data: { clusterId, lastSeenAt: at === undefined ? null : new Date(at).toISOString() },
+            };
+      try {
+        const { positions } = await this.store.append(clusterStreamId(clusterId), [event], {
+          expectedVersion: 'any',
+          metadata: { actor },
+        });
+        this.tracker.recorded(clusterId, to, positions[0]!, Date.now());
+        this.logger.log(`cluster ${clusterId} ${to}`);
+      } catch (err) {
+        if (!(err instanceof DuplicateEventIdError)) throw err;
+        // Another replica recorded this transition (or this hub's view is behind): the tail
+        // brings the log's word shortly; deciding again before would only hit the same id.
+        this.settling.set(clusterId, Date.now() + natsDurations.logTailPollMs);
       }
-      throw new Error(`the stream kept changing over ${maxAppendAttempts} attempts`);
     } finally {
       span.end();
     }
   }
-}
-
-/** The connection state a cluster's stream records. */
-export function foldConnection(events: Array<Pick<RecordedEvent, 'type'>>): Connection {
-  let state: Connection = 'absent';
-  for (const event of events) {
-    if (event.type === 'ClusterRegistered') state = 'unknown';
-    else if (event.type === 'ClusterDeregistered') return 'deregistered';
-    else if (event.type === 'ClusterConnected') state = 'connected';
-    else if (event.type === 'ClusterDisconnected') state = 'disconnected';
-  }
-  return state;
 }
