@@ -20,4 +20,14 @@ describe('openHubDatabase (real Postgres)', () => {
       await Promise.all(replicas.map((r) => r.close()));
     }
   });
+
+  it('migrates with a pool of one connection (the one-shot commands use that)', async () => {
+    const hub = await openHubDatabase({ url: db.url, poolSize: 1, connectTimeoutMs: 5_000 });
+    try {
+      const applied: unknown[] = await hub.dataSource.query('SELECT name FROM migrations');
+      expect(applied).toHaveLength(hubMigrations.length);
+    } finally {
+      await hub.close();
+    }
+  });
 });

@@ -1,3 +1,4 @@
+import { Client } from 'pg';
 import { DataSource } from 'typeorm';
 import { createPostgresEventStore, eventStoreMigrations, type PostgresEventStore } from '@flotilla/event-store';
 import { CreateHubReadModels1764147600000 } from './create-hub-read-models.migration';
@@ -27,21 +28,19 @@ const migrationLockKey = 0x464c4d47;
 
 /**
  * TypeORM takes no lock of its own: two replicas starting together would both run the same
- * migration. A session-level advisory lock, held on one connection while the migrations run on
- * others, makes the second replica wait and then find nothing left to do.
+ * migration. A session-level advisory lock, held on a connection of its own (outside the
+ * pool, which may be a single connection) while the migrations run, makes the second replica
+ * wait and then find nothing left to do.
  */
-async function migrateExclusively(dataSource: DataSource): Promise<void> {
-  const lock = dataSource.createQueryRunner();
+async function migrateExclusively(dataSource: DataSource, url: string, connectTimeoutMs: number): Promise<void> {
+  const lock = new Client({ connectionString: url, connectionTimeoutMillis: connectTimeoutMs });
   await lock.connect();
   try {
     await lock.query('SELECT pg_advisory_lock($1)', [migrationLockKey]);
-    try {
-      await dataSource.runMigrations({ transaction: 'each' });
-    } finally {
-      await lock.query('SELECT pg_advisory_unlock($1)', [migrationLockKey]);
-    }
+    await dataSource.runMigrations({ transaction: 'each' });
   } finally {
-    await lock.release();
+    // Closing the session releases the lock, also when a migration failed.
+    await lock.end();
   }
 }
 
@@ -81,7 +80,7 @@ export async function openHubDatabase(options: {
     );
   }
   try {
-    await migrateExclusively(dataSource);
+    await migrateExclusively(dataSource, options.url, options.connectTimeoutMs);
     const eventStore = await createPostgresEventStore({ dataSource, migrate: false });
     return {
       dataSource,
