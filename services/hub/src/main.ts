@@ -10,6 +10,7 @@ import {
   type ApiRole,
 } from '@flotilla/domain';
 import type { NewEvent } from '@flotilla/event-store';
+import { startTelemetry, type Telemetry } from '@flotilla/telemetry';
 import { randomIds, systemClock } from './common/clock';
 import { loadHubConfig, type HubConfig } from './config/hub.config';
 import { openHubDatabase, type HubDatabase } from './database/hub-data-source';
@@ -30,6 +31,11 @@ const logger = new Logger('Hub');
 async function serve(config: HubConfig): Promise<void> {
   // Both configs are validated before anything connects, so a bad variable fails fast.
   const natsConfig = loadNatsConfig();
+  const telemetry = startTelemetry({
+    serviceName: 'flotilla-hub',
+    exporter: config.FLOTILLA_HUB_TRACES_EXPORTER,
+    ...(config.FLOTILLA_HUB_OTLP_ENDPOINT ? { otlpEndpoint: config.FLOTILLA_HUB_OTLP_ENDPOINT } : {}),
+  });
   const database = await openHubDatabase({
     url: config.FLOTILLA_HUB_DATABASE_URL,
     poolSize: config.FLOTILLA_HUB_DATABASE_POOL_SIZE,
@@ -48,13 +54,14 @@ async function serve(config: HubConfig): Promise<void> {
   } catch (err) {
     await app?.close().catch(() => undefined);
     await database.close().catch(() => undefined);
+    await telemetry.shutdown().catch(() => undefined);
     throw err;
   }
   logger.log(`hub listening on http://${config.FLOTILLA_HUB_HTTP_HOST}:${config.FLOTILLA_HUB_HTTP_PORT}`);
-  onShutdown(app, database);
+  onShutdown(app, database, telemetry);
 }
 
-function onShutdown(app: INestApplication, database: HubDatabase): void {
+function onShutdown(app: INestApplication, database: HubDatabase, telemetry: Telemetry): void {
   let stopping = false;
   const stop = (signal: string) => {
     if (stopping) return;
@@ -69,6 +76,8 @@ function onShutdown(app: INestApplication, database: HubDatabase): void {
       try {
         await app.close();
         await database.close();
+        // Last, so the spans of the shutdown itself are exported too.
+        await telemetry.shutdown();
         process.exit(0);
       } catch (err) {
         logger.error(`shutdown failed: ${(err as Error).message}`);

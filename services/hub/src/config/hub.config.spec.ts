@@ -21,4 +21,9 @@ describe('hub config', () => {
       expect((err as Error).message).not.toContain(secret);
     }
   });
+  it('exports no spans unless told, and refuses an unknown exporter', () => {
+    expect(loadHubConfig({}).FLOTILLA_HUB_TRACES_EXPORTER).toBe('none');
+    expect(loadHubConfig({ FLOTILLA_HUB_TRACES_EXPORTER: 'otlp' }).FLOTILLA_HUB_TRACES_EXPORTER).toBe('otlp');
+    expect(() => loadHubConfig({ FLOTILLA_HUB_TRACES_EXPORTER: 'jaeger' })).toThrow(/FLOTILLA_HUB_TRACES_EXPORTER/);
+  });
 });

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { TRACE_EXPORTER_KINDS, type TraceExporterKind } from '@flotilla/telemetry';
 
 /**
  * The hub's own settings, read once at start-up from FLOTILLA_HUB_* and validated; a bad
@@ -21,6 +22,11 @@ export const hubConfigSchema = z.object({
   /** Pool size of the hub's Postgres connections. */
   FLOTILLA_HUB_DATABASE_POOL_SIZE: z.coerce.number().int().min(1).max(100).default(10),
   FLOTILLA_HUB_LOG_LEVEL: z.enum(['error', 'warn', 'log', 'debug']).default('log'),
+  /** Where spans go: nowhere unless asked (`console`, or `otlp` to OTEL_EXPORTER_OTLP_* / the endpoint below). */
+  FLOTILLA_HUB_TRACES_EXPORTER: z
+    .enum(TRACE_EXPORTER_KINDS as [TraceExporterKind, ...TraceExporterKind[]])
+    .default('none'),
+  FLOTILLA_HUB_OTLP_ENDPOINT: z.string().url().optional(),
 });
 
 export type HubConfig = z.infer<typeof hubConfigSchema>;
