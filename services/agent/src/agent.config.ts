@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
 import { TRACE_EXPORTER_KINDS } from '@flotilla/telemetry';
-import { describeIssues, readFlagsAndEnv, type SettingName } from './config-input';
+import { commaList, describeIssues, natsUrls, readFlagsAndEnv, type SettingName } from './config-input';
 import { durations } from './durations';
 import { AgentConfigError } from './errors';
 
@@ -16,16 +16,7 @@ const schema = z
     /** One-time registration token; needed only for the first start. */
     token: z.string().min(1).optional(),
     /** Comma-separated NATS URLs. */
-    natsUrl: z
-      .string()
-      .default('nats://127.0.0.1:4222')
-      .transform((v) =>
-        v
-          .split(',')
-          .map((s) => s.trim())
-          .filter(Boolean),
-      )
-      .pipe(z.array(z.string().regex(/^(nats|tls):\/\//, 'must be nats:// or tls:// URLs')).min(1)),
+    natsUrl: natsUrls(),
     /** The name the cluster registers under (DNS label); needed only for the first start. */
     clusterName: z.string().min(1).optional(),
     /**
@@ -52,27 +43,9 @@ const schema = z
      */
     stateDir: z.string().min(1).optional(),
     /** Namespaces the agent may touch (comma-separated names or `*`); the Reconciler refuses the rest. */
-    allowNamespaces: z
-      .string()
-      .default('*')
-      .transform((v) =>
-        v
-          .split(',')
-          .map((s) => s.trim())
-          .filter(Boolean),
-      )
-      .pipe(z.array(z.string()).min(1)),
+    allowNamespaces: commaList(z.string(), '*'),
     /** Kinds the agent may touch: `Kind` (core), `group/Kind`, `group/*` or `*`. */
-    allowKinds: z
-      .string()
-      .default('*')
-      .transform((v) =>
-        v
-          .split(',')
-          .map((s) => s.trim())
-          .filter(Boolean),
-      )
-      .pipe(z.array(z.string()).min(1)),
+    allowKinds: commaList(z.string(), '*'),
   })
   .refine((c) => c.credentialsFile || c.kubeconfig || c.inCluster, {
     message: 'say where to keep credentials: --credentials-file, or --kubeconfig/--in-cluster with --namespace',

@@ -1,5 +1,5 @@
 import { parseArgs } from 'node:util';
-import type { z } from 'zod';
+import { z } from 'zod';
 
 /** How one setting is given: a command-line flag, or the environment variable behind it. */
 export interface SettingName {
@@ -51,3 +51,21 @@ export function describeIssues(
     })
     .join('; ');
 }
+
+/** A comma-separated setting (`a, b,c`) as a list of its non-empty items, each checked by `item`. */
+export function commaList(item: z.ZodString, fallback: string) {
+  return z
+    .string()
+    .default(fallback)
+    .transform((v) =>
+      v
+        .split(',')
+        .map((s) => s.trim())
+        .filter(Boolean),
+    )
+    .pipe(z.array(item).min(1));
+}
+
+/** NATS server URLs, comma-separated, as the agent and the fleet take them. */
+export const natsUrls = () =>
+  commaList(z.string().regex(/^(nats|tls):\/\//, 'must be nats:// or tls:// URLs'), 'nats://127.0.0.1:4222');

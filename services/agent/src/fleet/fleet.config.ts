@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
-import { describeIssues, readFlagsAndEnv, type SettingName } from '../config-input';
+import { describeIssues, natsUrls, readFlagsAndEnv, type SettingName } from '../config-input';
 import { parseLabels } from './fleet-clusters';
 import { fleetDurations } from './fleet.durations';
 import { FleetConfigError } from './fleet.errors';
@@ -18,16 +18,7 @@ const schema = z.object({
    * that has no credentials in the state directory yet (a restart needs none).
    */
   apiToken: z.string().min(1).optional(),
-  natsUrl: z
-    .string()
-    .default('nats://127.0.0.1:4222')
-    .transform((v) =>
-      v
-        .split(',')
-        .map((s) => s.trim())
-        .filter(Boolean),
-    )
-    .pipe(z.array(z.string().regex(/^(nats|tls):\/\//, 'must be nats:// or tls:// URLs')).min(1)),
+  natsUrl: natsUrls(),
   clusters: z.coerce.number().int().min(1).max(100_000),
   /** Names are `<namePrefix>-001`, ... */
   namePrefix: z
