@@ -1,5 +1,6 @@
 import { createHmac } from 'node:crypto';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import {
   AppsV1Api,
@@ -14,6 +15,9 @@ import { Client } from 'pg';
 import type { RecordedEvent } from '@flotilla/event-store';
 import { startKubeEmulator, type KubeEmulator } from '@flotilla/kube-emulator';
 import { startKubeApiServer, type KubeApiServer } from '@flotilla/testing';
+import { stateDirOf } from '../../services/agent/src/agent.config';
+import { decodeFrames } from '../../services/agent/src/report/journal-frame';
+import { decodeRecord } from '../../services/agent/src/report/journal-record';
 import { desiredStateReactorName } from '../../services/hub/src/desired-state/desired-state.reactor';
 import { GitFixture } from '../../services/hub/src/sources/testing/git-fixture';
 import { eventually, startFleet, type Fleet, type RunningProcess } from './registration-harness';
@@ -45,6 +49,8 @@ export interface GitopsCluster {
   core: CoreV1Api;
   apps: AppsV1Api;
   agent: RunningProcess;
+  /** The agent's state directory (its status outbox lives in `outbox/`). */
+  stateDir: string;
 }
 
 export interface GitopsFleet {
@@ -150,6 +156,7 @@ export async function startGitopsFleet(specs: ClusterSpec[]): Promise<GitopsFlee
           core,
           apps: kc.makeApiClient(AppsV1Api),
           agent,
+          stateDir: stateDirOf({ credentialsFile }),
         };
       }),
     );
@@ -337,4 +344,45 @@ export async function markDeploymentsAvailable(cluster: GitopsCluster, namespace
     written++;
   }
   return written;
+}
+
+/** An outbox entry the stream has not acknowledged yet, as the agent journaled it. */
+export interface PendingOutboxEntry {
+  seq: number;
+  subject: string;
+  /** The report's message id, which the hub uses as the event id. */
+  msgId: string;
+  enqueuedAt: number;
+}
+
+/**
+ * Reads the agent's status outbox journal from outside the process (read-only, no lock): the
+ * entries journaled and not yet acknowledged by the stream, in order. A compaction may replace
+ * the file between the listing and the read: that throws, and `eventually` simply asks again.
+ */
+export async function pendingOutboxEntries(cluster: GitopsCluster): Promise<PendingOutboxEntry[]> {
+  const dir = path.join(cluster.stateDir, 'outbox');
+  const newest = (await readdir(dir))
+    .filter((name) => /^journal-\d{10}\.log$/.test(name))
+    .sort()
+    .at(-1);
+  if (!newest) return [];
+  // A tail being written is not a complete frame yet: decodeFrames stops before it.
+  const { bodies } = decodeFrames(await readFile(path.join(dir, newest)));
+  const entries = new Map<number, PendingOutboxEntry>();
+  let ackedSeq = 0;
+  for (const body of bodies) {
+    const record = decodeRecord(body);
+    if (record.kind === 'checkpoint' || record.kind === 'ack')
+      ackedSeq = Math.max(ackedSeq, record.kind === 'ack' ? record.seq : record.ackedSeq);
+    else if (record.kind === 'drop') for (const seq of record.seqs) entries.delete(seq);
+    else
+      entries.set(record.seq, {
+        seq: record.seq,
+        subject: record.subject,
+        msgId: record.msgId,
+        enqueuedAt: record.enqueuedAt,
+      });
+  }
+  return [...entries.values()].filter((e) => e.seq > ackedSeq).sort((a, b) => a.seq - b.seq);
 }
