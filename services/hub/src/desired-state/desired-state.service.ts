@@ -28,7 +28,7 @@ import {
   type BundleResponse,
 } from '@flotilla/contracts';
 import { ProjectionRunner, type PostgresEventStore } from '@flotilla/event-store';
-import { Attr, extractTraceContext } from '@flotilla/telemetry';
+import { Attr, extractTraceContext, injectTraceContext } from '@flotilla/telemetry';
 import { CLOCK, type Clock } from '../common/clock';
 import { EVENT_STORE } from '../event-store.provider';
 import { NatsAuthority } from '../nats/nats-authority';
@@ -141,15 +141,22 @@ export class DesiredStateService implements OnApplicationBootstrap, OnModuleDest
   private async publish(clusterIds: string[]): Promise<void> {
     if (!this.nc || !this.authority || clusterIds.length === 0) return;
     for (const clusterId of clusterIds) {
+      const span = trace
+        .getTracer('flotilla-hub')
+        .startSpan('flotilla.desired.push', { attributes: { [Attr.clusterId]: clusterId } });
       try {
         const bytes = await this.signedStateOf(clusterId);
         const h = natsHeaders();
         h.set(Headers.messageId, randomUUID());
+        // The agent's sync of this state joins the push's trace.
+        injectTraceContext(h, trace.setSpan(otelContext.active(), span));
         this.nc.publish(desiredStateSubject(clusterId), bytes, { headers: h });
       } catch (err) {
         this.logger.warn(
           `cluster ${clusterId}: desired state not pushed (${(err as Error).message}); the agent pulls it`,
         );
+      } finally {
+        span.end();
       }
     }
   }
