@@ -3,7 +3,6 @@ import {
   labelKeyProblem,
   labelValueProblem,
   matchesSelector,
-  parseEqualitySelector,
   validateLabels,
   validateLabelSelector,
   type LabelSelector,
@@ -169,14 +168,5 @@ describe('selector matching (Kubernetes semantics)', () => {
   });
   it('a key inherited from Object.prototype is not a label', () => {
     expect(matchesSelector({ matchExpressions: [{ key: 'constructor', operator: 'Exists' }] }, {})).toBe(false);
-  });
-});
-
-describe('equality shorthand', () => {
-  it('parses key=value pairs', () => {
-    expect(parseEqualitySelector('env=prod, region=eu')).toEqual({ matchLabels: { env: 'prod', region: 'eu' } });
-  });
-  it('refuses a pair without =', () => {
-    expect(() => parseEqualitySelector('env')).toThrow(ValidationError);
   });
 });

@@ -99,19 +99,3 @@ export function validateLabelSelector(selector: LabelSelector, path = 'selector'
  * missing key. One implementation for hub, renderer and CLI: @flotilla/manifests'.
  */
 export const matchesSelector: (selector: LabelSelector, labels: Labels) => boolean = matchesLabelSelector;
-
-/** Parses the `key=value,key2=value2` shorthand (equality only) used in queries and the CLI. */
-export function parseEqualitySelector(text: string): LabelSelector {
-  const matchLabels: Labels = {};
-  for (const part of text
-    .split(',')
-    .map((p) => p.trim())
-    .filter((p) => p.length > 0)) {
-    const eq = part.indexOf('=');
-    if (eq <= 0) throw new ValidationError(`"${part}" is not key=value`, 'selector');
-    matchLabels[part.slice(0, eq).trim()] = part.slice(eq + 1).trim();
-  }
-  const selector = { matchLabels };
-  validateLabelSelector(selector);
-  return selector;
-}

@@ -29,6 +29,7 @@ export { formatJsonPointer, isValidJsonPointer, parseJsonPointer } from './json-
 export { canonicalJson, jsonEqual, type JsonObject, type JsonValue } from './json';
 export { apiGroup, builtInClusterScopedKinds, groupKind } from './kinds';
 export { matchesLabelSelector, type LabelSelector, type LabelSelectorRequirement } from './label-selector';
+export { formatLabelSelector, InvalidLabelSelectorTextError, parseLabelSelectorText } from './label-selector-text';
 export { applyMergePatch } from './merge-patch';
 export { redactSecrets, redacted } from './redact-secrets';
 export {

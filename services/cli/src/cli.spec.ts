@@ -136,15 +136,26 @@ describe('flotilla command line', () => {
     expect(JSON.parse(result.stdout)).toEqual([expect.objectContaining({ name: 'eu-1' })]);
   });
 
-  it('sends the equality part of -l to the hub and applies set-based parts itself', async () => {
-    const h = make(() => ({
-      status: 200,
-      body: { items: [cluster('eu-1', { env: 'prod', region: 'eu' }), cluster('ap-1', { env: 'prod', region: 'ap' })] },
-    }));
-    const result = await h.run('clusters', 'list', '-l', 'env=prod,region in (eu,us)', '-o', 'yaml', '-A');
-    expect(h.sent[0]!.url.searchParams.get('selector')).toBe('env=prod');
+  it('sends the whole -l selector to the hub, which filters; a syntax error never reaches it', async () => {
+    const h = make(() => ({ status: 200, body: { items: [cluster('eu-1', { env: 'prod', region: 'eu' })] } }));
+    const result = await h.run(
+      'clusters',
+      'list',
+      '-l',
+      'env=prod, region in (eu,us),tier!=db,!legacy',
+      '-o',
+      'yaml',
+      '-A',
+    );
+    expect(h.sent[0]!.url.searchParams.get('selector')).toBe('env=prod,region in (eu,us),tier notin (db),!legacy');
     expect(h.sent[0]!.url.searchParams.get('includeDeregistered')).toBe('true');
     expect((parse(result.stdout) as { name: string }[]).map((c) => c.name)).toEqual(['eu-1']);
+    const bad = make();
+    expect(await bad.run('clusters', 'list', '-l', 'region in (eu')).toMatchObject({
+      code: 2,
+      stderr: expect.stringContaining('expected "," or ")"'),
+    });
+    expect(bad.sent).toHaveLength(0);
   });
 
   it('prints a table with ages, and a note on stderr when the list is empty', async () => {

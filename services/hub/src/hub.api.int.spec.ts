@@ -212,6 +212,52 @@ describe('hub REST API', () => {
       ).toMatchObject({ status: 400, body: { field: 'labels.env' } });
     });
 
+    it("filters the list by a selector in kubectl's syntax (in, notin, !key), 400 naming selector for a bad one", async () => {
+      const eu = (await registerCluster('sel-eu', { fleet: 'sel', region: 'eu', tier: 'web' })).clusterId;
+      const us = (await registerCluster('sel-us', { fleet: 'sel', region: 'us', tier: 'db' })).clusterId;
+      const ap = (await registerCluster('sel-ap', { fleet: 'sel', region: 'ap', legacy: 'yes' })).clusterId;
+      const none = (await registerCluster('sel-none', { fleet: 'sel' })).clusterId;
+      const ids = async (selector: string) => {
+        const res = await hub.request(
+          'GET',
+          `/api/v1/clusters?selector=${encodeURIComponent(`fleet=sel,${selector}`)}`,
+          {
+            token: viewer,
+          },
+        );
+        expect(res.status).toBe(200);
+        return (res.body.items as { id: string }[]).map((c) => c.id).sort();
+      };
+      const all = await eventually(
+        () => hub.request('GET', '/api/v1/clusters?selector=fleet%3Dsel', { token: viewer }),
+        (r) => r.body.items?.length === 4,
+      );
+      expect(all.body.items).toHaveLength(4);
+      const sorted = (...values: string[]) => [...values].sort();
+      expect(await ids('region in (eu,us)')).toEqual(sorted(eu, us));
+      // NotIn also selects a cluster without the key, as in Kubernetes.
+      expect(await ids('region notin (eu,us)')).toEqual(sorted(ap, none));
+      expect(await ids('tier!=db,!legacy')).toEqual(sorted(eu, none));
+      expect(await ids('region, region notin (us), tier')).toEqual([eu]);
+
+      for (const [selector, field] of [
+        ['region in (eu', 'selector'],
+        ['env=prod,', 'selector'],
+        ['region in (-eu)', 'selector.matchExpressions[0].values[0]'],
+        ['bad key=x', 'selector'],
+        ['-bad=x', 'selector.matchLabels.-bad'],
+      ] as const) {
+        const res = await hub.request('GET', `/api/v1/clusters?selector=${encodeURIComponent(selector)}`, {
+          token: viewer,
+        });
+        expect({ selector, status: res.status, field: res.body.field }).toEqual({ selector, status: 400, field });
+      }
+      const syntax = await hub.request('GET', `/api/v1/clusters?selector=${encodeURIComponent('region in (eu')}`, {
+        token: viewer,
+      });
+      expect(syntax.body.message).toBe('selector: expected "," or ")" in "region in (...)" (at character 14)');
+    });
+
     it('answers 404 for unknown clusters', async () => {
       expect(await hub.request('GET', '/api/v1/clusters/c0000000000000000', { token: viewer })).toMatchObject({
         status: 404,

@@ -1,6 +1,7 @@
+import { formatLabelSelector } from '@flotilla/manifests';
 import { Command } from 'commander';
 import { applyLabelChanges, formatLabels, parseLabelChanges } from '../args/label-changes';
-import { matchesSelector, parseSelector } from '../args/selector';
+import { parseSelector } from '../args/selector';
 import { NotFoundError, UsageError } from '../errors';
 import type { Cluster, ItemList } from '../hub/hub-api.types';
 import type { HubClient } from '../hub/hub-client';
@@ -19,16 +20,16 @@ export function clustersCommand(ctx: CommandContext): Command {
     .option('-l, --selector <selector>', "only clusters whose labels match, e.g. 'env=prod,region in (eu,us)'")
     .option('-A, --all', 'include deregistered clusters')
     .action(async (options: { selector?: string; all?: boolean }, command: Command) => {
+      // Parsed here too so that a syntax error is a usage error before any request; the hub
+      // reads the same syntax with the same parser and filters.
       const selector = options.selector !== undefined ? parseSelector(options.selector) : undefined;
       const client = ctx.client(command);
-      // The hub filters by equality; set-based parts (in, notin, !key) are applied here.
-      const equality = Object.entries(selector?.matchLabels ?? {})
-        .map(([k, v]) => `${k}=${v}`)
-        .join(',');
-      const { items } = await client.get<ItemList<Cluster>>('/api/v1/clusters', {
-        query: { selector: equality || undefined, includeDeregistered: options.all ? 'true' : undefined },
+      const { items: shown } = await client.get<ItemList<Cluster>>('/api/v1/clusters', {
+        query: {
+          selector: selector ? formatLabelSelector(selector) || undefined : undefined,
+          includeDeregistered: options.all ? 'true' : undefined,
+        },
       });
-      const shown = selector ? items.filter((c) => matchesSelector(selector, c.labels)) : items;
       if (shown.length === 0 && ctx.format(command) === 'table') {
         ctx.note(
           selector ? 'No clusters match the selector.' : 'No clusters registered yet: see `flotilla tokens create`.',

@@ -1,6 +1,6 @@
 import { Body, Controller, Delete, Get, HttpCode, Inject, Optional, Param, Post, Put, Query } from '@nestjs/common';
 import { CommandBus } from '@nestjs/cqrs';
-import { NotFoundError, parseEqualitySelector } from '@flotilla/domain';
+import { NotFoundError } from '@flotilla/domain';
 import { CurrentPrincipal, RequireRole, type Principal } from '../auth/principal';
 import { parseInput } from '../common/validation';
 import { durations } from '../durations';
@@ -8,6 +8,7 @@ import { ReadModelsService } from '../projections/read-models.service';
 import { ChangeClusterLabelsCommand } from './change-cluster-labels/change-cluster-labels.command';
 import { ClustersReadModel, type ClusterView } from './clusters.read-model';
 import { createRegistrationTokenSchema, listClustersQuerySchema, setClusterLabelsSchema } from './clusters.schemas';
+import { parseSelectorQuery } from './selector-query';
 import { CreateRegistrationTokenCommand } from './create-registration-token/create-registration-token.command';
 import { DeregisterClusterCommand } from './deregister-cluster/deregister-cluster.command';
 import { NatsAuthority } from '../nats/nats-authority';
@@ -45,7 +46,7 @@ export class ClustersController {
   @Get('clusters')
   async list(@Query() query: unknown) {
     const input = parseInput(listClustersQuerySchema, query);
-    const selector = input.selector ? parseEqualitySelector(input.selector) : undefined;
+    const selector = input.selector ? parseSelectorQuery(input.selector) : undefined;
     return {
       items: await this.readModel.listClusters({ selector, includeDeregistered: input.includeDeregistered === 'true' }),
     };

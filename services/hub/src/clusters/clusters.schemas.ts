@@ -22,7 +22,10 @@ export const setClusterLabelsSchema = z.object({ labels: labelsSchema }).strict(
 
 export const listClustersQuerySchema = z
   .object({
-    selector: z.string().optional().describe('Equality selector, e.g. env=prod,region=eu'),
+    selector: z
+      .string()
+      .optional()
+      .describe("Label selector in kubectl's syntax, e.g. env=prod,region in (eu,us),tier!=db,!legacy"),
     includeDeregistered: z.enum(['true', 'false']).optional(),
   })
   .strict();
