@@ -1,4 +1,4 @@
-import { WrongExpectedVersionError, type EventStore, type NewEvent } from '@flotilla/event-store';
+import type { EventStore } from '@flotilla/event-store';
 import {
   applicationDecider,
   applicationStreamId,
@@ -9,15 +9,7 @@ import {
   validateDnsLabel,
   ValidationError,
 } from '@flotilla/domain';
-import { loadAggregate } from '../common/aggregate';
-
-/**
- * How many times a command is decided again when the stream moved under it. The renderer
- * appends RevisionRendered / RenderFailed to the same stream, so a person's change can race
- * a render that has nothing to do with it: deciding again on the new state is always safe
- * (the decider re-checks every rule), and a true conflict still ends in a 409.
- */
-export const applicationAppendAttempts = 3;
+import { decideAndAppend, loadAggregate } from '../common/aggregate';
 
 export function loadApplication(
   store: EventStore,
@@ -26,28 +18,21 @@ export function loadApplication(
   return loadAggregate(store, applicationStreamId(name), applicationDecider);
 }
 
-/** Loads, decides (the command may depend on the state: create or change), appends with the expected version. */
+/** Loads, decides (the command may depend on the state: create or change), appends; decided again on a conflict. */
 export async function decideOnApplication(
   store: EventStore,
   name: string,
   command: ApplicationCommand | ((state: ApplicationState) => ApplicationCommand),
   actor: string,
 ): Promise<{ events: ApplicationEvent[]; position: number; previous: ApplicationState }> {
-  const streamId = applicationStreamId(name);
-  for (let attempt = 1; ; attempt++) {
-    const { state: previous, version } = await loadApplication(store, name);
-    const events = applicationDecider.decide(typeof command === 'function' ? command(previous) : command, previous);
-    if (events.length === 0) return { events, position: 0, previous };
-    try {
-      const result = await store.append(streamId, events as NewEvent[], {
-        expectedVersion: version,
-        metadata: { actor },
-      });
-      return { events, position: result.positions[result.positions.length - 1] ?? 0, previous };
-    } catch (err) {
-      if (!(err instanceof WrongExpectedVersionError) || attempt >= applicationAppendAttempts) throw err;
-    }
-  }
+  const { events, position, previous } = await decideAndAppend(
+    store,
+    applicationStreamId(name),
+    applicationDecider,
+    command,
+    { actor },
+  );
+  return { events, position, previous };
 }
 
 /** A name in a URL that cannot be an application's is simply not found (it names no stream). */
