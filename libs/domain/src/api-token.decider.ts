@@ -1,3 +1,4 @@
+import { apiRoles, type ApiRole } from '@flotilla/api';
 import type { Decider, DomainEvent } from './decider';
 import { ConflictError, NotFoundError, ValidationError } from './errors';
 import { validateDnsLabel } from './names';
@@ -6,8 +7,8 @@ import { isTokenId } from './secret-token';
 /** API tokens: bearer secrets with a role, for people and scripts using the REST API. */
 export const apiTokenStreamId = (tokenId: string): string => `api-token-${tokenId}`;
 
-export const apiRoles = ['viewer', 'operator', 'admin'] as const;
-export type ApiRole = (typeof apiRoles)[number];
+// The roles are part of the REST contract (a token's role is a request field).
+export { apiRoles, type ApiRole };
 
 /** viewer < operator < admin: each role may do everything the lower ones may. */
 export function roleAtLeast(have: ApiRole, need: ApiRole): boolean {

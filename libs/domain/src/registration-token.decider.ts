@@ -1,3 +1,4 @@
+import { registrationTokenTtlDefaultMs, registrationTokenTtlMaxMs } from '@flotilla/api';
 import type { Decider, DomainEvent } from './decider';
 import { ConflictError, ValidationError } from './errors';
 import { validateLabels, type Labels } from './label-selector';
@@ -11,9 +12,8 @@ export const registrationTokenStreamId = (tokenId: string): string => `registrat
 /** Refusals that cannot be tied to an existing token (malformed or unknown) go here. */
 export const registrationRefusalsStreamId = 'registration-refusals';
 
-export const registrationTokenTtlDefaultMs = 60 * 60 * 1000;
-/** Upper bound so a forgotten token does not stay usable for months. */
-export const registrationTokenTtlMaxMs = 7 * 24 * 60 * 60 * 1000;
+// The REST contract states these limits; the decider enforces the same numbers.
+export { registrationTokenTtlDefaultMs, registrationTokenTtlMaxMs };
 
 export type RegistrationRefusalReason = 'malformed' | 'unknown' | 'invalid-secret' | 'expired' | 'used' | 'name-taken';
 

@@ -212,7 +212,8 @@ const specSchema = z.strictObject({
 
 export type ApplicationSpec = z.output<typeof specSchema>;
 
-const applicationSchema = z.strictObject({
+/** Exported for the REST contract's OpenAPI document (@flotilla/api); parse with parseApplicationSpec. */
+export const applicationSchema = z.strictObject({
   apiVersion: z.literal(applicationApiVersion, `must be ${applicationApiVersion}`),
   kind: z.literal(applicationKind, `must be ${applicationKind}`),
   metadata: z.strictObject({ name: name('an application name') }),

@@ -6,6 +6,7 @@
 export {
   applicationApiVersion,
   applicationKind,
+  applicationSchema as applicationFileSchema,
   driftModes,
   findTarget,
   formatIssuePath,

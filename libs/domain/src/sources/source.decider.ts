@@ -1,3 +1,4 @@
+import { branchDefault, pollIntervalSecondsDefault, pollIntervalSecondsMax, pollIntervalSecondsMin } from '@flotilla/api';
 import type { Decider, DomainEvent } from '../decider';
 import { ConflictError, NotFoundError, ValidationError } from '../errors';
 import { validateDnsLabel } from '../names';
@@ -12,11 +13,8 @@ import { validateBranch, validateSecretRef, validateSourceUrl } from './source-l
 export const sourceStreamId = (name: string): string => `source-${name}`;
 export const sourceStreamPrefix = 'source-';
 
-export const pollIntervalSecondsDefault = 60;
-/** Below this a fleet of sources would hammer the git hosts; above it, a day. */
-export const pollIntervalSecondsMin = 5;
-export const pollIntervalSecondsMax = 86_400;
-export const branchDefault = 'main';
+// The REST contract states these limits; the decider enforces the same numbers.
+export { branchDefault, pollIntervalSecondsDefault, pollIntervalSecondsMax, pollIntervalSecondsMin };
 /** Recorded reasons and messages are bounded: they come from git and from callers. */
 export const fetchFailureReasonMaxLength = 1024;
 export const commitMessageMaxLength = 4096;

@@ -1,6 +1,6 @@
 import type { IncomingMessage } from 'node:http';
 import { ValidationError } from '@flotilla/domain';
-import { applicationFileMaxBytes, yamlContentTypes } from './applications.schemas';
+import { applicationFileMaxBytes, yamlContentTypes } from '@flotilla/api';
 
 export type RequestWithBody = IncomingMessage & { body?: unknown };
 

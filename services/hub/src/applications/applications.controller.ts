@@ -7,7 +7,7 @@ import { readApplicationBody, type RequestWithBody } from './application-body';
 import { ApplicationErrorFilter } from './application-error.filter';
 import { ApplyApplicationCommand, type ApplyOutcome } from './apply-application/apply-application.command';
 import { ApplicationsReadModel, type ApplicationView } from './applications.read-model';
-import { pinApplicationSchema, requestSyncSchema } from './applications.schemas';
+import { pinApplicationSchema, requestSyncSchema } from '@flotilla/api';
 import { DeleteApplicationCommand } from './delete-application/delete-application.command';
 import { PinApplicationCommand } from './pin-application/pin-application.command';
 import { RequestSyncCommand } from './request-sync/request-sync.command';

@@ -7,7 +7,7 @@ import { durations } from '../durations';
 import { ReadModelsService } from '../projections/read-models.service';
 import { ChangeClusterLabelsCommand } from './change-cluster-labels/change-cluster-labels.command';
 import { ClustersReadModel, type ClusterView } from './clusters.read-model';
-import { createRegistrationTokenSchema, listClustersQuerySchema, setClusterLabelsSchema } from './clusters.schemas';
+import { createRegistrationTokenSchema, listClustersQuerySchema, setClusterLabelsSchema } from '@flotilla/api';
 import { parseSelectorQuery } from './selector-query';
 import { CreateRegistrationTokenCommand } from './create-registration-token/create-registration-token.command';
 import { DeregisterClusterCommand } from './deregister-cluster/deregister-cluster.command';

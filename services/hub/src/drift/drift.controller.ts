@@ -1,7 +1,7 @@
 import { Controller, Get, Query } from '@nestjs/common';
 import { parseInput } from '../common/validation';
 import { DriftReadModel, type DriftEpisodesView, type DriftNowView } from './drift.read-model';
-import { driftHistoryQuerySchema, driftQuerySchema } from './drift.schemas';
+import { driftHistoryQuerySchema, driftQuerySchema } from '@flotilla/api';
 
 /** Which clusters differ from git now (GET /drift), and every drift episode over a period (GET /drift/history). */
 @Controller('api/v1/drift')

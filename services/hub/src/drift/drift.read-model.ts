@@ -3,7 +3,7 @@ import { DataSource } from 'typeorm';
 import { ClustersReadModel } from '../clusters/clusters.read-model';
 import { resolveClusterScope } from '../history/cluster-scope';
 import type { DriftEndReason, DriftFieldView, DriftMode, ResourceRefView } from './drift';
-import { driftEpisodesLimitDefault, type DriftHistoryQuery, type DriftQuery } from './drift.schemas';
+import { driftEpisodesLimitDefault, type DriftHistoryQuery, type DriftQuery } from '@flotilla/api';
 
 export interface DriftItemView {
   clusterId: string;

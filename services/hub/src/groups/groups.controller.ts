@@ -7,7 +7,7 @@ import { parseInput } from '../common/validation';
 import { ReadModelsService } from '../projections/read-models.service';
 import { CreateClusterGroupCommand } from './create-cluster-group/create-cluster-group.command';
 import { DeleteClusterGroupCommand } from './delete-cluster-group/delete-cluster-group.command';
-import { createClusterGroupSchema } from './groups.schemas';
+import { createClusterGroupSchema } from '@flotilla/api';
 
 const withMembers = (group: ClusterGroupView, clusters: ClusterView[]) => {
   const members = ClustersReadModel.membersOf(group, clusters).map((c) => ({

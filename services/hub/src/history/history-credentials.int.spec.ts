@@ -1,4 +1,4 @@
-import { ndjsonMediaType } from './history.controller';
+import { ndjsonMediaType } from '@flotilla/api';
 import { hiddenValue } from './credential-hashes';
 import { startHubTestApp, type HubTestApp } from '../testing/hub-test-app';
 

@@ -3,12 +3,10 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { Controller, Get, Query, Req, Res } from '@nestjs/common';
 import { parseInput } from '../common/validation';
 import { HistoryReadModel } from './history.read-model';
-import { historyQuerySchema } from './history.schemas';
+import { historyQuerySchema, ndjsonMediaType } from '@flotilla/api';
 
 /** Express's response: Node's, plus the helpers express adds. */
 type Response = ServerResponse & { status(code: number): unknown; json(body: unknown): unknown };
-
-export const ndjsonMediaType = 'application/x-ndjson';
 
 /**
  * GET /api/v1/events: the log, filtered, a page at a time by position; with

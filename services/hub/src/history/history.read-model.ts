@@ -5,7 +5,7 @@ import type { EventMetadata } from '@flotilla/event-store';
 import { ClustersReadModel } from '../clusters/clusters.read-model';
 import { resolveClusterScope } from './cluster-scope';
 import { hideCredentialHashes } from './credential-hashes';
-import { historyExportBatchSize, historyPageLimitDefault, type HistoryQuery } from './history.schemas';
+import { historyExportBatchSize, historyPageLimitDefault, type HistoryQuery } from '@flotilla/api';
 import { buildHistoryQuery, commitCandidatesQuery, type HistoryFilter } from './history.sql';
 
 /**

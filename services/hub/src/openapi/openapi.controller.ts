@@ -1,7 +1,8 @@
 import { Controller, Get } from '@nestjs/common';
+import { buildOpenApiDocument } from '@flotilla/api';
 import { PublicRoute } from '../auth/principal';
-import { buildOpenApiDocument } from './openapi.document';
 
+/** The document is generated from @flotilla/api's route table and schemas, the ones the controllers validate with. */
 const document = buildOpenApiDocument();
 
 @Controller('api/v1')

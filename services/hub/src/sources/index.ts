@@ -6,4 +6,3 @@ export { SourceObserver, type ObserveResult } from './observe-source/source-obse
 export { loadSourcesConfig, SOURCES_CONFIG, type SourcesConfig } from './sources.config';
 export { CreateSourcesReadModel1764237600000 } from './create-sources-read-model.migration';
 export { sourcesProjection } from './sources.projection';
-export { sourcesOpenApi } from './sources.openapi';

@@ -6,7 +6,7 @@ import { parseInput } from '../common/validation';
 import { AddSourceCommand } from './add-source/add-source.command';
 import { RemoveSourceCommand } from './remove-source/remove-source.command';
 import { SourcesReadModel, type SourceView } from './sources.read-model';
-import { addSourceSchema } from './sources.schemas';
+import { addSourceSchema } from '@flotilla/api';
 
 @Controller('api/v1/sources')
 export class SourcesController {

@@ -1,16 +1,11 @@
 import { Controller, Get, Inject, Param, Query } from '@nestjs/common';
-import { z } from 'zod';
 import { NotFoundError } from '@flotilla/domain';
 import { ClustersReadModel } from '../clusters/clusters.read-model';
 import { CLOCK, type Clock } from '../common/clock';
 import { parseInput } from '../common/validation';
-import { queryTimeSchema } from '../history/query-time';
+import { clusterStateQuerySchema } from '@flotilla/api';
 import type { ClusterStateAt } from './cluster-state';
 import { TimeTravelReadModel } from './time-travel.read-model';
-
-export const clusterStateQuerySchema = z
-  .object({ at: queryTimeSchema.optional().describe('RFC 3339; default now') })
-  .strict();
 
 /**
  * GET /api/v1/clusters/{id}/state?at=T: what the cluster was meant to run (its last

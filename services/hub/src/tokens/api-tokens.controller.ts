@@ -7,7 +7,7 @@ import { CurrentPrincipal, RequireRole, type Principal } from '../auth/principal
 import { parseInput } from '../common/validation';
 import { CreateApiTokenCommand } from './create-api-token/create-api-token.command';
 import { RevokeApiTokenCommand } from './revoke-api-token/revoke-api-token.command';
-import { createApiTokenSchema } from './tokens.schemas';
+import { createApiTokenSchema } from '@flotilla/api';
 
 @Controller('api/v1/api-tokens')
 @RequireRole('admin')

@@ -4,5 +4,4 @@ export { ApplicationStatusModule } from './application-status.module';
 export { ApplicationStatusReadModel, type ApplicationStatusView } from './application-status.read-model';
 export { applicationStatusProjection } from './application-status.projection';
 export { CreateApplicationStatusReadModel1764600000000 } from './create-application-status-read-model.migration';
-export { applicationStatusOpenApi } from './application-status.openapi';
 export * from './application-status.rules';

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { timestampSchema } from './common.schemas';
 import { commaListSchema, queryTimeSchema } from './query-time';
 
 /** Page size of GET /events when the request names none, and the most one page may hold. */
@@ -41,3 +42,35 @@ export const historyQuerySchema = z
   .strict();
 
 export type HistoryQuery = z.infer<typeof historyQuerySchema>;
+
+/** With `Accept: application/x-ndjson`, GET /events streams every match, one event per line. */
+export const ndjsonMediaType = 'application/x-ndjson';
+
+export const historyEventSchema = z.object({
+  position: z.number().int(),
+  streamId: z.string(),
+  version: z.number().int(),
+  id: z.string().describe('UUID'),
+  type: z.string(),
+  schemaVersion: z.number().int().describe('data is the stored shape of this version'),
+  data: z
+    .unknown()
+    .describe('As stored, except hashes of credentials (secretHash, tokenHash, ...), shown as "[hidden]"'),
+  metadata: z.looseObject({
+    actor: z.string().describe('e.g. token:ops, agent:<clusterId>, system:git-poller'),
+    correlationId: z.string().optional(),
+    causationId: z.string().optional(),
+    traceparent: z.string().optional(),
+    tracestate: z.string().optional(),
+  }),
+  recordedAt: timestampSchema,
+  hash: z.string(),
+});
+
+export const historyPageSchema = z.object({
+  items: z.array(historyEventSchema),
+  nextCursor: z.number().int().nullable().describe('cursor of the next page; null at the end'),
+});
+
+export type HistoryEvent = z.infer<typeof historyEventSchema>;
+export type HistoryPage = z.infer<typeof historyPageSchema>;

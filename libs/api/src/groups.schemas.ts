@@ -1,6 +1,8 @@
 import { z } from 'zod';
+import { clusterStateSchema, labelsSchema } from './clusters.schemas';
+import { timestampSchema } from './common.schemas';
 
-/** Request bodies of the cluster groups capability; also the source of the OpenAPI document. */
+/** Requests and responses of the cluster groups capability. */
 export const labelSelectorSchema = z
   .object({
     matchLabels: z.record(z.string(), z.string()).optional(),
@@ -26,3 +28,16 @@ export const createClusterGroupSchema = z
     description: z.string().optional(),
   })
   .strict();
+
+export const groupNameParamsSchema = z.object({ name: z.string() });
+
+export const clusterGroupSchema = z.object({
+  name: z.string(),
+  selector: labelSelectorSchema,
+  description: z.string(),
+  createdAt: timestampSchema,
+  createdBy: z.string(),
+  members: z.array(z.object({ id: z.string(), name: z.string(), state: clusterStateSchema, labels: labelsSchema })),
+});
+
+export type ClusterGroup = z.infer<typeof clusterGroupSchema>;
