@@ -44,7 +44,9 @@ export const registrationTokenSchema = z.object({
 });
 
 export const clusterStates = ['pending', 'connected', 'disconnected', 'deregistered'] as const;
-export const clusterStateSchema = z.enum(clusterStates).describe('Only connected is healthy; pending = no heartbeat yet');
+export const clusterStateSchema = z
+  .enum(clusterStates)
+  .describe('Only connected is healthy; pending = no heartbeat yet');
 
 export const clusterSchema = z.object({
   id: z.string(),

@@ -92,9 +92,7 @@ export function buildOpenApiDocument(table: Record<string, Route> = routes): Jso
       operationId,
       summary: route.summary,
       ...(route.description ? { description: route.description } : {}),
-      ...(route.auth === 'public'
-        ? { security: [] }
-        : { security: [{ bearer: [] }], 'x-flotilla-role': route.auth }),
+      ...(route.auth === 'public' ? { security: [] } : { security: [{ bearer: [] }], 'x-flotilla-role': route.auth }),
       ...(route.events ? { 'x-flotilla-events': route.events } : {}),
       ...(parameters.length > 0 ? { parameters } : {}),
       ...(route.body
@@ -126,9 +124,7 @@ export function buildOpenApiDocument(table: Record<string, Route> = routes): Jso
   // A slot some other schema refers to stays a component; the rest are inlined only.
   const referenced = JSON.stringify([resolvedPaths, generated]);
   const schemas = Object.fromEntries(
-    Object.entries(generated).filter(
-      ([id]) => !slots.has(id) || referenced.includes(`"#/components/schemas/${id}"`),
-    ),
+    Object.entries(generated).filter(([id]) => !slots.has(id) || referenced.includes(`"#/components/schemas/${id}"`)),
   );
   return {
     openapi: '3.1.0',

@@ -302,10 +302,15 @@ export const routes = {
     params: applicationNameParamsSchema,
     body: {
       'application/json': applicationFileSchema,
-      ...Object.fromEntries(yamlContentTypes.map((type) => [type, z.string().describe('The application file as YAML')])),
+      ...Object.fromEntries(
+        yamlContentTypes.map((type) => [type, z.string().describe('The application file as YAML')]),
+      ),
     },
     responses: {
-      200: { description: 'Changed (outcome changed) or unchanged (outcome unchanged)', body: appliedApplicationSchema },
+      200: {
+        description: 'Changed (outcome changed) or unchanged (outcome unchanged)',
+        body: appliedApplicationSchema,
+      },
       201: { description: 'Created (outcome created)', body: appliedApplicationSchema },
       400: { description: 'Invalid application', body: invalidApplicationErrorSchema },
     },
@@ -426,7 +431,10 @@ export const routes = {
     path: '/readyz',
     summary: 'Readiness: Postgres, NATS, projections',
     auth: 'public',
-    responses: { 200: { description: 'Ready', body: readinessSchema }, 503: { description: 'Not ready', body: readinessSchema } },
+    responses: {
+      200: { description: 'Ready', body: readinessSchema },
+      503: { description: 'Not ready', body: readinessSchema },
+    },
     errors: [],
   },
 } as const satisfies Record<string, Route>;

@@ -73,7 +73,7 @@ export const webhookBodySchema = z.looseObject({});
 
 export const webhookAcceptedSchema = z.object({
   accepted: z.literal(true),
-  provider: z.enum(['github', 'gitlab', 'gitea']),
+  provider: z.enum(['github', 'gitlab', 'gitea', 'unknown']).describe('The git host whose signature verified'),
   triggered: z.boolean().describe('false for a ping: verified, nothing to fetch'),
 });
 

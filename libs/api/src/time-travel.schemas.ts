@@ -37,7 +37,7 @@ export const clusterStateAtSchema = z.object({
         revision: z.number().int(),
         commit: z.string(),
         bundleDigest: z.string(),
-        syncedAt: nullableTimestampSchema.describe("When the agent finished the sync (its clock)"),
+        syncedAt: nullableTimestampSchema.describe('When the agent finished the sync (its clock)'),
         recordedAt: timestampSchema.describe('When the hub recorded it'),
       }),
     )

@@ -1,4 +1,9 @@
-import { branchDefault, pollIntervalSecondsDefault, pollIntervalSecondsMax, pollIntervalSecondsMin } from '@flotilla/api';
+import {
+  branchDefault,
+  pollIntervalSecondsDefault,
+  pollIntervalSecondsMax,
+  pollIntervalSecondsMin,
+} from '@flotilla/api';
 import type { Decider, DomainEvent } from '../decider';
 import { ConflictError, NotFoundError, ValidationError } from '../errors';
 import { validateDnsLabel } from '../names';

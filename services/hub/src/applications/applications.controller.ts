@@ -5,9 +5,16 @@ import { CurrentPrincipal, RequireRole, type Principal } from '../auth/principal
 import { parseInput } from '../common/validation';
 import { readApplicationBody, type RequestWithBody } from './application-body';
 import { ApplicationErrorFilter } from './application-error.filter';
-import { ApplyApplicationCommand, type ApplyOutcome } from './apply-application/apply-application.command';
-import { ApplicationsReadModel, type ApplicationView } from './applications.read-model';
-import { pinApplicationSchema, requestSyncSchema } from '@flotilla/api';
+import { ApplyApplicationCommand } from './apply-application/apply-application.command';
+import { ApplicationsReadModel } from './applications.read-model';
+import {
+  pinApplicationSchema,
+  requestSyncSchema,
+  type AppliedApplication,
+  type ApplicationView,
+  type ItemList,
+  type SyncAccepted,
+} from '@flotilla/api';
 import { DeleteApplicationCommand } from './delete-application/delete-application.command';
 import { PinApplicationCommand } from './pin-application/pin-application.command';
 import { RequestSyncCommand } from './request-sync/request-sync.command';
@@ -22,7 +29,7 @@ export class ApplicationsController {
   ) {}
 
   @Get()
-  async list(@Query('source') source?: string): Promise<{ items: ApplicationView[] }> {
+  async list(@Query('source') source?: string): Promise<ItemList<ApplicationView>> {
     return { items: await this.readModel.list(source ? { source } : {}) };
   }
 
@@ -41,7 +48,7 @@ export class ApplicationsController {
     @Req() req: RequestWithBody,
     @Res({ passthrough: true }) res: { status(code: number): unknown },
     @CurrentPrincipal() principal: Principal,
-  ): Promise<ApplicationView & { outcome: ApplyOutcome }> {
+  ): Promise<AppliedApplication> {
     const body = await readApplicationBody(req);
     const { outcome } = await this.commands.execute(new ApplyApplicationCommand(principal.actor, name, body));
     await this.readModel.catchUp();
@@ -88,7 +95,7 @@ export class ApplicationsController {
     @Param('name') name: string,
     @Body() body: unknown,
     @CurrentPrincipal() principal: Principal,
-  ): Promise<{ application: string; clusterId: string | null; accepted: true }> {
+  ): Promise<SyncAccepted> {
     const input = parseInput(requestSyncSchema, body);
     await this.commands.execute(new RequestSyncCommand(principal.actor, name, input.clusterId));
     await this.readModel.catchUp();

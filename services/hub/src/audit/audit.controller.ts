@@ -1,4 +1,5 @@
 import { Controller, Get, Inject } from '@nestjs/common';
+import type { AuditVerifyResult } from '@flotilla/api';
 import type { EventStore, VerifyResult } from '@flotilla/event-store';
 import { EVENT_STORE } from '../event-store.provider';
 
@@ -14,7 +15,7 @@ export class AuditController {
   constructor(@Inject(EVENT_STORE) private readonly store: EventStore) {}
 
   @Get('verify')
-  async verify(): Promise<VerifyResult> {
+  async verify(): Promise<AuditVerifyResult> {
     if (!this.running) {
       this.running = this.store.verify().finally(() => {
         this.running = undefined;

@@ -7,7 +7,15 @@ import { durations } from '../durations';
 import { ReadModelsService } from '../projections/read-models.service';
 import { ChangeClusterLabelsCommand } from './change-cluster-labels/change-cluster-labels.command';
 import { ClustersReadModel, type ClusterView } from './clusters.read-model';
-import { createRegistrationTokenSchema, listClustersQuerySchema, setClusterLabelsSchema } from '@flotilla/api';
+import {
+  createRegistrationTokenSchema,
+  listClustersQuerySchema,
+  setClusterLabelsSchema,
+  type Cluster,
+  type ClusterWithGroups,
+  type ItemList,
+  type RegistrationToken,
+} from '@flotilla/api';
 import { parseSelectorQuery } from './selector-query';
 import { CreateRegistrationTokenCommand } from './create-registration-token/create-registration-token.command';
 import { DeregisterClusterCommand } from './deregister-cluster/deregister-cluster.command';
@@ -25,7 +33,10 @@ export class ClustersController {
 
   @Post('registration-tokens')
   @RequireRole('operator')
-  async createRegistrationToken(@Body() body: unknown, @CurrentPrincipal() principal: Principal) {
+  async createRegistrationToken(
+    @Body() body: unknown,
+    @CurrentPrincipal() principal: Principal,
+  ): Promise<RegistrationToken> {
     const input = parseInput(createRegistrationTokenSchema, body);
     const ttlMs = (input.ttlSeconds ?? durations.registrationTokenTtlDefaultMs / 1000) * 1000;
     const result = await this.commands.execute(
@@ -44,7 +55,7 @@ export class ClustersController {
   }
 
   @Get('clusters')
-  async list(@Query() query: unknown) {
+  async list(@Query() query: unknown): Promise<ItemList<Cluster>> {
     const input = parseInput(listClustersQuerySchema, query);
     const selector = input.selector ? parseSelectorQuery(input.selector) : undefined;
     return {
@@ -53,7 +64,7 @@ export class ClustersController {
   }
 
   @Get('clusters/:clusterId')
-  async get(@Param('clusterId') clusterId: string) {
+  async get(@Param('clusterId') clusterId: string): Promise<ClusterWithGroups> {
     const cluster = await this.requireCluster(clusterId);
     const groups = (await this.readModel.listGroups())
       .filter((g) => ClustersReadModel.membersOf(g, [cluster]).length > 0)
@@ -67,7 +78,7 @@ export class ClustersController {
     @Param('clusterId') clusterId: string,
     @Body() body: unknown,
     @CurrentPrincipal() principal: Principal,
-  ) {
+  ): Promise<Cluster> {
     const input = parseInput(setClusterLabelsSchema, body);
     await this.commands.execute(new ChangeClusterLabelsCommand(principal.actor, clusterId, input.labels));
     await this.readModels.catchUp();
@@ -77,7 +88,7 @@ export class ClustersController {
   @Delete('clusters/:clusterId')
   @RequireRole('admin')
   @HttpCode(200)
-  async deregister(@Param('clusterId') clusterId: string, @CurrentPrincipal() principal: Principal) {
+  async deregister(@Param('clusterId') clusterId: string, @CurrentPrincipal() principal: Principal): Promise<Cluster> {
     await this.commands.execute(new DeregisterClusterCommand(principal.actor, clusterId));
     await this.readModels.catchUp();
     return this.requireCluster(clusterId);

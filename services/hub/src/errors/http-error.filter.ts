@@ -1,4 +1,5 @@
 import { Catch, HttpException, Logger, type ArgumentsHost, type ExceptionFilter } from '@nestjs/common';
+import type { ErrorBody } from '@flotilla/api';
 import { FlotillaError, ValidationError, type ErrorCategory } from '@flotilla/domain';
 
 /**
@@ -17,13 +18,8 @@ const statusByCategory: Record<ErrorCategory, number> = {
   internal: 500,
 };
 
-export interface ErrorBody {
-  statusCode: number;
-  error: string;
-  code: string;
-  message: string;
-  field?: string;
-}
+/** The shape is the REST contract's (`errorBodySchema` in @flotilla/api), documented on every route. */
+export type { ErrorBody };
 
 export function toErrorBody(err: unknown): ErrorBody {
   if (err instanceof FlotillaError) {

@@ -7,9 +7,9 @@ import { parseInput } from '../common/validation';
 import { ReadModelsService } from '../projections/read-models.service';
 import { CreateClusterGroupCommand } from './create-cluster-group/create-cluster-group.command';
 import { DeleteClusterGroupCommand } from './delete-cluster-group/delete-cluster-group.command';
-import { createClusterGroupSchema } from '@flotilla/api';
+import { createClusterGroupSchema, type ClusterGroup, type ItemList } from '@flotilla/api';
 
-const withMembers = (group: ClusterGroupView, clusters: ClusterView[]) => {
+const withMembers = (group: ClusterGroupView, clusters: ClusterView[]): ClusterGroup => {
   const members = ClustersReadModel.membersOf(group, clusters).map((c) => ({
     id: c.id,
     name: c.name,
@@ -29,7 +29,7 @@ export class GroupsController {
 
   @Post()
   @RequireRole('operator')
-  async create(@Body() body: unknown, @CurrentPrincipal() principal: Principal) {
+  async create(@Body() body: unknown, @CurrentPrincipal() principal: Principal): Promise<ClusterGroup> {
     const input = parseInput(createClusterGroupSchema, body);
     await this.commands.execute(
       new CreateClusterGroupCommand(principal.actor, input.name, input.selector, input.description),
@@ -39,13 +39,13 @@ export class GroupsController {
   }
 
   @Get()
-  async list() {
+  async list(): Promise<ItemList<ClusterGroup>> {
     const [groups, clusters] = await Promise.all([this.readModel.listGroups(), this.readModel.listClusters()]);
     return { items: groups.map((g) => withMembers(g, clusters)) };
   }
 
   @Get(':name')
-  async get(@Param('name') name: string) {
+  async get(@Param('name') name: string): Promise<ClusterGroup> {
     const group = await this.readModel.getGroup(name);
     if (!group) throw new NotFoundError(`cluster group "${name}" not found`, { code: 'cluster-group-not-found' });
     return withMembers(group, await this.readModel.listClusters());

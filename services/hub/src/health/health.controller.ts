@@ -1,4 +1,5 @@
 import { Controller, Get, HttpCode, Inject, Res } from '@nestjs/common';
+import type { Readiness } from '@flotilla/api';
 import { PublicRoute } from '../auth/principal';
 import { durations } from '../durations';
 import { ReadModelsService } from '../projections/read-models.service';
@@ -15,12 +16,12 @@ export class HealthController {
   /** Liveness: the process serves HTTP. Dependencies are /readyz's business. */
   @Get('healthz')
   @HttpCode(200)
-  healthz() {
+  healthz(): { status: 'ok' } {
     return { status: 'ok' };
   }
 
   @Get('readyz')
-  async readyz(@Res({ passthrough: true }) res: { status(code: number): unknown }) {
+  async readyz(@Res({ passthrough: true }) res: { status(code: number): unknown }): Promise<Readiness> {
     const results = await Promise.all(
       this.checks.map(async (c) => {
         let timer: NodeJS.Timeout | undefined;

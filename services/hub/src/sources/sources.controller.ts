@@ -6,7 +6,7 @@ import { parseInput } from '../common/validation';
 import { AddSourceCommand } from './add-source/add-source.command';
 import { RemoveSourceCommand } from './remove-source/remove-source.command';
 import { SourcesReadModel, type SourceView } from './sources.read-model';
-import { addSourceSchema } from '@flotilla/api';
+import { addSourceSchema, type ItemList, type Source } from '@flotilla/api';
 
 @Controller('api/v1/sources')
 export class SourcesController {
@@ -17,7 +17,7 @@ export class SourcesController {
 
   @Post()
   @RequireRole('operator')
-  async add(@Body() body: unknown, @CurrentPrincipal() principal: Principal): Promise<SourceView> {
+  async add(@Body() body: unknown, @CurrentPrincipal() principal: Principal): Promise<Source> {
     const input = parseInput(addSourceSchema, body);
     await this.commands.execute(new AddSourceCommand(principal.actor, input));
     await this.readModel.catchUp();
@@ -25,12 +25,12 @@ export class SourcesController {
   }
 
   @Get()
-  async list(): Promise<{ items: SourceView[] }> {
+  async list(): Promise<ItemList<Source>> {
     return { items: await this.readModel.list() };
   }
 
   @Get(':name')
-  async get(@Param('name') name: string): Promise<SourceView> {
+  async get(@Param('name') name: string): Promise<Source> {
     const source = await this.readModel.get(name);
     if (!source) throw new NotFoundError(`source "${name}" not found`, { code: 'source-not-found' });
     return source;

@@ -3,8 +3,7 @@ import { NotFoundError } from '@flotilla/domain';
 import { ClustersReadModel } from '../clusters/clusters.read-model';
 import { CLOCK, type Clock } from '../common/clock';
 import { parseInput } from '../common/validation';
-import { clusterStateQuerySchema } from '@flotilla/api';
-import type { ClusterStateAt } from './cluster-state';
+import { clusterStateQuerySchema, type ClusterStateAt } from '@flotilla/api';
 import { TimeTravelReadModel } from './time-travel.read-model';
 
 /**
@@ -21,10 +20,7 @@ export class TimeTravelController {
   ) {}
 
   @Get(':clusterId/state')
-  async state(
-    @Param('clusterId') clusterId: string,
-    @Query() query: unknown,
-  ): Promise<ClusterStateAt & { clusterName: string; registeredAt: string; deregisteredAt: string | null }> {
+  async state(@Param('clusterId') clusterId: string, @Query() query: unknown): Promise<ClusterStateAt> {
     const input = parseInput(clusterStateQuerySchema, query);
     const cluster = await this.clusters.getCluster(clusterId);
     if (!cluster) throw new NotFoundError(`cluster "${clusterId}" not found`, { code: 'cluster-not-found' });

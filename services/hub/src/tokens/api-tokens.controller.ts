@@ -7,7 +7,7 @@ import { CurrentPrincipal, RequireRole, type Principal } from '../auth/principal
 import { parseInput } from '../common/validation';
 import { CreateApiTokenCommand } from './create-api-token/create-api-token.command';
 import { RevokeApiTokenCommand } from './revoke-api-token/revoke-api-token.command';
-import { createApiTokenSchema } from '@flotilla/api';
+import { createApiTokenSchema, type ApiToken, type CreatedApiToken, type ItemList } from '@flotilla/api';
 
 @Controller('api/v1/api-tokens')
 @RequireRole('admin')
@@ -22,11 +22,8 @@ export class ApiTokensController {
    * scan of their streams beats another projection. Hashes are never returned.
    */
   @Get()
-  async list() {
-    const tokens = new Map<
-      string,
-      { tokenId: string; name: string; role: string; createdAt: string; createdBy: string; revokedAt: string | null }
-    >();
+  async list(): Promise<ItemList<ApiToken>> {
+    const tokens = new Map<string, ApiToken>();
     const pageSize = 1_000;
     let after = 0;
     for (;;) {
@@ -53,7 +50,7 @@ export class ApiTokensController {
   }
 
   @Post()
-  async create(@Body() body: unknown, @CurrentPrincipal() principal: Principal) {
+  async create(@Body() body: unknown, @CurrentPrincipal() principal: Principal): Promise<CreatedApiToken> {
     const input = parseInput(createApiTokenSchema, body);
     return this.commands.execute(new CreateApiTokenCommand(principal.actor, input.name, input.role));
   }

@@ -1,7 +1,8 @@
 import { Controller, HttpCode, Param, Post, Req } from '@nestjs/common';
 import { CommandBus } from '@nestjs/cqrs';
+import type { WebhookAccepted } from '@flotilla/api';
 import { PublicRoute } from '../../auth/principal';
-import { ReceiveWebhookCommand, type ReceiveWebhookResult } from './receive-webhook.command';
+import { ReceiveWebhookCommand } from './receive-webhook.command';
 import type { WebhookHeaders } from './webhook-signature';
 
 /** No bearer token here: git hosts authenticate with the source's own webhook secret. */
@@ -15,7 +16,7 @@ export class SourceWebhookController {
   async receive(
     @Param('name') name: string,
     @Req() request: { headers: WebhookHeaders; rawBody?: Buffer },
-  ): Promise<{ accepted: true } & ReceiveWebhookResult> {
+  ): Promise<WebhookAccepted> {
     const result = await this.commands.execute(new ReceiveWebhookCommand(name, request.headers, request.rawBody));
     return { accepted: true, ...result };
   }
