@@ -54,7 +54,7 @@ export const historyEventSchema = z.object({
   type: z.string(),
   schemaVersion: z.number().int().describe('data is the stored shape of this version'),
   data: z
-    .unknown()
+    .record(z.string(), z.unknown())
     .describe('As stored, except hashes of credentials (secretHash, tokenHash, ...), shown as "[hidden]"'),
   metadata: z.looseObject({
     actor: z.string().describe('e.g. token:ops, agent:<clusterId>, system:git-poller'),

@@ -3,6 +3,8 @@
  * usage mistake (the command line itself is wrong), 1 for everything else (the hub, the
  * network, the config file). What the user reads is built in error-message.ts.
  */
+import type { ErrorBody } from '@flotilla/api';
+
 export abstract class CliError extends Error {
   abstract readonly exitCode: 1 | 2;
   constructor(message: string, options?: { cause?: unknown }) {
@@ -41,13 +43,8 @@ export class ConfigFileError extends CliError {
 }
 
 /** The hub's JSON error body (services/hub errors filter); every field but statusCode may be absent on a proxy's answer. */
-export interface HubErrorBody {
-  statusCode?: number;
-  error?: string;
-  code?: string;
-  message?: string;
-  field?: string;
-}
+/** The hub's error body (@flotilla/api), each field optional: a proxy in between may answer part of it. */
+export type HubErrorBody = Partial<ErrorBody>;
 
 /** The hub answered with a non-2xx status. `subject` names what was asked for (`cluster "eu-1"`). */
 export class HubApiError extends CliError {

@@ -1,6 +1,6 @@
 import { Command, Option } from 'commander';
 import { NotFoundError, UsageError } from '../errors';
-import type { ApiToken, CreatedApiToken, ItemList } from '../hub/hub-api.types';
+import type { ApiToken, CreatedApiToken, ItemList } from '@flotilla/api';
 import { formatAge } from '../output/format';
 import type { CommandContext } from './command-context';
 

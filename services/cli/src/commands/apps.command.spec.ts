@@ -6,7 +6,8 @@ import { parse } from 'yaml';
 import { runCli } from '../cli';
 import type { CliIo } from '../cli-io';
 import type { FetchFn } from '../hub/hub-client';
-import { pendingReason, progressLine, type ApplicationStatus, type ClusterApplicationStatus } from './apps.command';
+import type { ApplicationStatus, ClusterApplicationStatus } from '@flotilla/api';
+import { pendingReason, progressLine } from './apps.command';
 
 /**
  * `flotilla apps` and `flotilla sources` in-process, with the hub replaced by a recording

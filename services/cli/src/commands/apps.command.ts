@@ -1,10 +1,16 @@
 import { readFile } from 'node:fs/promises';
 import { Command } from 'commander';
+import type {
+  AppliedApplication,
+  ApplicationStatus,
+  ApplicationView,
+  ClusterApplicationStatus,
+  ItemList,
+} from '@flotilla/api';
 import { InvalidApplicationSpecError, parseApplicationSpec, type Application } from '@flotilla/manifests';
 import { parseDurationSeconds } from '../args/duration';
 import { formatSelector } from '../args/selector';
 import { CliError, HubApiError, UsageError } from '../errors';
-import type { ItemList } from '../hub/hub-api.types';
 import type { HubClient } from '../hub/hub-client';
 import { formatAge, stateColour, type Colour } from '../output/format';
 import { renderFields } from '../output/table';
@@ -19,46 +25,6 @@ import { resolveCluster } from './clusters.command';
 export const statusPollIntervalMs = 1_000;
 /** `apps status --wait` gives up after this long unless --timeout says otherwise. */
 export const statusWaitTimeoutDefault = '5m';
-
-/** An application as the hub answers it (services/hub/src/applications/applications.read-model.ts). */
-export interface ApplicationView {
-  name: string;
-  spec: Application['spec'];
-  file: Application;
-  pinnedCommit: string | null;
-  pin: { commit: string; by: 'operator' | 'file'; actor: string | null; at: string | null } | null;
-  createdAt: string;
-  createdBy: string;
-  updatedAt: string;
-  updatedBy: string;
-  lastSyncRequest: { at: string; by: string; clusterId: string | null } | null;
-  /** Only on PUT. */
-  outcome?: 'created' | 'changed' | 'unchanged';
-}
-
-/** GET /applications/{name}/status (the contract of the GitOps loop). */
-export interface ApplicationStatus {
-  application: string;
-  summary: { clusters: number; synced: number; healthy: number; drifted: number; offline: number; failed: number };
-  clusters: ClusterApplicationStatus[];
-}
-
-export interface ClusterApplicationStatus {
-  clusterId: string;
-  clusterName: string;
-  state: 'connected' | 'disconnected' | 'pending';
-  desiredRevision: number | null;
-  desiredCommit: string | null;
-  desiredBundle: string | null;
-  appliedCommit: string | null;
-  appliedBundle: string | null;
-  sync: 'pending' | 'syncing' | 'synced' | 'failed';
-  health: 'healthy' | 'progressing' | 'degraded' | 'missing' | 'unknown';
-  drifted: boolean;
-  driftedResources: number;
-  lastSyncAt: string | null;
-  message: string | null;
-}
 
 /** Each problem of an application file on its own line, from the local check or the hub's 400. */
 export class InvalidApplicationFileError extends CliError {
@@ -115,9 +81,11 @@ export function appsCommand(ctx: CommandContext): Command {
         throw err;
       }
       const name = application.metadata.name;
-      let applied: ApplicationView;
+      let applied: AppliedApplication;
       try {
-        applied = await ctx.client(command).put<ApplicationView>(path(name), application, { subject: subject(name) });
+        applied = await ctx
+          .client(command)
+          .put<AppliedApplication>(path(name), application, { subject: subject(name) });
       } catch (err) {
         const issues = err instanceof HubApiError && err.status === 400 ? issuesOf(err.body) : undefined;
         if (issues) throw new InvalidApplicationFileError(label, issues, 'hub', { cause: err });

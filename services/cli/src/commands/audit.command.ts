@@ -1,10 +1,7 @@
 import { Command } from 'commander';
+import type { AuditVerifyResult } from '@flotilla/api';
 import { CliError } from '../errors';
 import type { CommandContext } from './command-context';
-
-type VerifyResult =
-  | { ok: true; checked: number; headPosition: number; headHash: string }
-  | { ok: false; checked: number; brokenAt: number; reason: string };
 
 /** The hub's log failed its hash-chain check: exit 1, so scripts and cron jobs notice. */
 export class ChainBrokenError extends CliError {
@@ -23,7 +20,7 @@ export function auditCommand(ctx: CommandContext): Command {
         'events cannot be seen from inside the log, but a head hash that no longer matches can.',
     )
     .action(async (_options: unknown, command: Command) => {
-      const result = await ctx.client(command).get<VerifyResult>('/api/v1/audit/verify');
+      const result = await ctx.client(command).get<AuditVerifyResult>('/api/v1/audit/verify');
       ctx.print(command, result, () =>
         result.ok
           ? `ok: ${result.checked} events checked; head position ${result.headPosition}, head hash ${result.headHash}\n`

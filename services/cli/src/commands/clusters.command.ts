@@ -3,7 +3,7 @@ import { Command } from 'commander';
 import { applyLabelChanges, formatLabels, parseLabelChanges } from '../args/label-changes';
 import { parseSelector } from '../args/selector';
 import { NotFoundError, UsageError } from '../errors';
-import type { Cluster, ItemList } from '../hub/hub-api.types';
+import type { Cluster, ClusterWithGroups, ItemList } from '@flotilla/api';
 import type { HubClient } from '../hub/hub-client';
 import { formatAge, stateColour } from '../output/format';
 import { renderFields } from '../output/table';
@@ -46,7 +46,7 @@ export function clustersCommand(ctx: CommandContext): Command {
     .action(async (ref: string, _options: unknown, command: Command) => {
       const client = ctx.client(command);
       const found = await resolveCluster(client, ref);
-      const cluster = await client.get<Cluster>(`/api/v1/clusters/${encodeURIComponent(found.id)}`, {
+      const cluster = await client.get<ClusterWithGroups>(`/api/v1/clusters/${encodeURIComponent(found.id)}`, {
         subject: `cluster "${ref}"`,
       });
       ctx.print(command, cluster, () => describeCluster(ctx, cluster));
@@ -149,7 +149,7 @@ function clusterTable(ctx: CommandContext, items: readonly Cluster[]): string {
   );
 }
 
-function describeCluster(ctx: CommandContext, c: Cluster): string {
+function describeCluster(ctx: CommandContext, c: ClusterWithGroups): string {
   const now = ctx.now();
   const when = (iso: string | null) => (iso ? `${iso} (${formatAge(iso, now)} ago)` : '-');
   return renderFields([
@@ -161,7 +161,7 @@ function describeCluster(ctx: CommandContext, c: Cluster): string {
     ['registered', when(c.registeredAt)],
     ...(c.deregisteredAt ? ([['deregistered', when(c.deregisteredAt)]] as [string, string][]) : []),
     ['labels', formatLabels(c.labels)],
-    ['groups', c.groups && c.groups.length > 0 ? c.groups.join(', ') : '<none>'],
+    ['groups', c.groups.length > 0 ? c.groups.join(', ') : '<none>'],
     ['kubernetes', c.kubernetesVersion],
     ['agent', c.agentVersion],
     ['public key', c.publicKey],

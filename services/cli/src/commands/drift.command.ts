@@ -1,51 +1,12 @@
 import { Command } from 'commander';
+import type { DriftEpisodes, DriftItem, DriftNow, ResourceRef } from '@flotilla/api';
 import { formatAge } from '../output/format';
 import type { CommandContext } from './command-context';
 import { resolveCluster } from './clusters.command';
 import { parseTimeArg } from './history.command';
 
-interface ResourceRef {
-  apiVersion: string;
-  kind: string;
-  namespace?: string;
-  name: string;
-}
-
-interface DriftItem {
-  clusterId: string;
-  clusterName: string | null;
-  application: string;
-  resource: ResourceRef;
-  reason: string;
-  fields: Array<{ path: string }>;
-  mode: 'detect' | 'correct';
-  since: string;
-}
-
-interface DriftNow {
-  summary: {
-    clusters: number;
-    resources: number;
-    applications: Array<{ application: string; clusters: number; resources: number; correcting: number }>;
-  };
-  items: DriftItem[];
-}
-
-interface DriftEpisode extends DriftItem {
-  detectedAt: string;
-  endedAt: string | null;
-  endReason: string | null;
-  durationMs: number | null;
-}
-
-interface DriftEpisodes {
-  summary: { episodes: number; open: number; ended: Record<string, number> };
-  items: DriftEpisode[];
-  nextCursor: number | null;
-}
-
 const resourceText = (r: ResourceRef) => `${r.kind} ${r.namespace ? `${r.namespace}/` : ''}${r.name}`;
-const fieldsText = (item: DriftItem) =>
+const fieldsText = (item: Pick<DriftItem, 'reason' | 'fields'>) =>
   item.reason === 'missing' ? '(missing)' : item.fields.map((f) => f.path).join(', ');
 
 export function formatDuration(ms: number): string {

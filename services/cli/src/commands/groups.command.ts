@@ -1,7 +1,7 @@
 import { Command } from 'commander';
 import { formatLabels } from '../args/label-changes';
 import { formatSelector, parseSelector } from '../args/selector';
-import type { ClusterGroup, ItemList } from '../hub/hub-api.types';
+import type { ClusterGroup, ItemList } from '@flotilla/api';
 import { formatAge, stateColour } from '../output/format';
 import { renderFields } from '../output/table';
 import type { CommandContext } from './command-context';

@@ -1,24 +1,10 @@
 import { Command, Option } from 'commander';
+import type { HistoryEvent, HistoryPage } from '@flotilla/api';
 import { parseDurationSeconds } from '../args/duration';
 import { UsageError } from '../errors';
 import type { HubClient } from '../hub/hub-client';
 import type { CommandContext } from './command-context';
 import { resolveCluster } from './clusters.command';
-
-/** One event as GET /api/v1/events answers it (the fields the CLI reads). */
-export interface HistoryEvent {
-  position: number;
-  streamId: string;
-  type: string;
-  data: Record<string, unknown>;
-  metadata: { actor: string };
-  recordedAt: string;
-}
-
-interface HistoryPage {
-  items: HistoryEvent[];
-  nextCursor: number | null;
-}
 
 /** How often `--follow` asks the hub for events after the last one it printed. */
 export const followPollIntervalMs = 2_000;

@@ -1,35 +1,9 @@
 import { Command } from 'commander';
+import type { ItemList, Source } from '@flotilla/api';
 import { parseDurationSeconds } from '../args/duration';
-import type { ItemList } from '../hub/hub-api.types';
 import { formatAge, type Colour } from '../output/format';
 import { renderFields } from '../output/table';
 import type { CommandContext } from './command-context';
-
-/** A git source as the hub answers it (services/hub/src/sources/sources.read-model.ts); only what the CLI reads. */
-export interface Source {
-  name: string;
-  url: string;
-  branch: string;
-  pollIntervalSeconds: number;
-  credentialsRef: string | null;
-  webhookSecretRef: string | null;
-  webhookPath: string | null;
-  status: 'pending' | 'ok' | 'failing';
-  failingSince: string | null;
-  lastError: string | null;
-  lastObservedCommit: {
-    sha: string;
-    message: string | null;
-    author: string | null;
-    committedAt: string | null;
-    observedAt: string | null;
-  } | null;
-  historyRewrittenAt: string | null;
-  webhookRejections: number;
-  lastWebhookRejection: string | null;
-  addedAt: string;
-  addedBy: string;
-}
 
 const statusColour = (status: string): Colour | undefined =>
   status === 'ok' ? 'green' : status === 'failing' ? 'red' : status === 'pending' ? 'yellow' : undefined;

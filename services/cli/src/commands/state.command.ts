@@ -1,26 +1,9 @@
 import { Command } from 'commander';
+import type { ClusterStateAt } from '@flotilla/api';
 import { renderFields } from '../output/table';
 import type { CommandContext } from './command-context';
 import { resolveCluster } from './clusters.command';
 import { parseTimeArg } from './history.command';
-
-interface ClusterState {
-  clusterId: string;
-  clusterName: string;
-  at: string;
-  desired: {
-    revision: number;
-    assignedAt: string;
-    applications: Array<{ name: string; source: string; commit: string; bundleDigest: string }>;
-  } | null;
-  applied: Array<{
-    application: string;
-    commit: string;
-    bundleDigest: string;
-    syncedAt: string | null;
-    recordedAt: string;
-  }>;
-}
 
 const short = (text: string | undefined, n: number) => (text ? text.replace(/^sha256:/, '').slice(0, n) : '-');
 
@@ -35,7 +18,7 @@ export function stateCommand(ctx: CommandContext): Command {
       const client = ctx.client(command);
       const at = options.at ? parseTimeArg(options.at, '--at', ctx.now()) : ctx.now();
       const cluster = await resolveCluster(client, ref);
-      const state = await client.get<ClusterState>(`/api/v1/clusters/${encodeURIComponent(cluster.id)}/state`, {
+      const state = await client.get<ClusterStateAt>(`/api/v1/clusters/${encodeURIComponent(cluster.id)}/state`, {
         query: { at: at.toISOString() },
         subject: `cluster "${ref}"`,
       });

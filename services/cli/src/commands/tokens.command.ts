@@ -1,7 +1,7 @@
 import { Command } from 'commander';
 import { parseDurationSeconds } from '../args/duration';
 import { formatLabels, parseKeyValues } from '../args/label-changes';
-import type { RegistrationToken } from '../hub/hub-api.types';
+import type { RegistrationToken } from '@flotilla/api';
 import type { CommandContext } from './command-context';
 
 const collect = (value: string, previous: string[] = []) => [...previous, value];
