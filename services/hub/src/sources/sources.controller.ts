@@ -5,7 +5,7 @@ import { CurrentPrincipal, RequireRole, type Principal } from '../auth/principal
 import { parseInput } from '../common/validation';
 import { AddSourceCommand } from './add-source/add-source.command';
 import { RemoveSourceCommand } from './remove-source/remove-source.command';
-import { SourcesReadModel, type SourceView } from './sources.read-model';
+import { SourcesReadModel } from './sources.read-model';
 import { addSourceSchema, type ItemList, type Source } from '@flotilla/api';
 
 @Controller('api/v1/sources')
