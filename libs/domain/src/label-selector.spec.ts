@@ -41,11 +41,15 @@ describe('label keys and values (Kubernetes rules)', () => {
 
   it('names the offending label in the error field', () => {
     expect(() => validateLabels({ env: 'prod', 'bad key': 'x' })).toThrow(ValidationError);
+    // The error is taken out of the catch so that no error at all fails the test too.
+    let thrown: unknown;
     try {
       validateLabels({ env: 'prod', region: '-eu' });
     } catch (err) {
-      expect((err as ValidationError).field).toBe('labels.region');
+      thrown = err;
     }
+    expect(thrown).toBeInstanceOf(ValidationError);
+    expect((thrown as ValidationError).field).toBe('labels.region');
   });
 });
 

@@ -11,6 +11,12 @@ describe('deterministicEventId', () => {
     expect(deterministicEventId('reactor/42/assigned/c1')).toBe(id);
     expect(deterministicEventId('reactor/43/assigned/c1')).not.toBe(id);
   });
+
+  it('matches an independent UUIDv5 implementation (a known vector)', () => {
+    // Python: uuid.uuid5(uuid.UUID('6f1d1c3e-8a4b-4f0e-9b7a-2d5c3e1f0a9b'), 'reactor/42/assigned/c1'). Stored
+    // event ids depend on it: a change here would let a retried append after an upgrade land twice.
+    expect(deterministicEventId('reactor/42/assigned/c1')).toBe('bad786bf-1f9f-56a9-b400-fa2cbf911ca2');
+  });
 });
 
 describe('desired-state payload', () => {
