@@ -1,15 +1,13 @@
 import { z } from 'zod';
-import { applicationFileSchema } from './applications.schemas';
+import { applicationStatusSchema } from './application-status.schemas';
+import { applicationFileSchema, applicationSchema } from './applications.schemas';
 import { clusterSchema, labelsSchema } from './clusters.schemas';
 import { errorBodySchema } from './common.schemas';
-import { labelSelectorSchema } from './groups.schemas';
+import { driftEpisodeSchema, driftItemSchema } from './drift.schemas';
+import { clusterGroupSchema, labelSelectorSchema } from './groups.schemas';
+import { historyEventSchema } from './history.schemas';
 import { routes, type Content, type Route } from './routes';
 import { sourceSchema } from './sources.schemas';
-import { clusterGroupSchema } from './groups.schemas';
-import { applicationSchema } from './applications.schemas';
-import { applicationStatusSchema } from './application-status.schemas';
-import { historyEventSchema } from './history.schemas';
-import { driftEpisodeSchema, driftItemSchema } from './drift.schemas';
 
 /**
  * The OpenAPI 3.1 document, generated from the route table and its zod schemas with zod's own
