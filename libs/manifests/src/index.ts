@@ -10,7 +10,12 @@ export {
   findTarget,
   formatIssuePath,
   parseApplicationSpec,
+  rendererKinds,
   type Application,
+  type ChartReference,
+  type DirectoryRules,
+  type HelmSettings,
+  type RendererKind,
   type ApplicationPatch,
   type ApplicationSpec,
   type ApplicationTarget,
@@ -37,7 +42,9 @@ export {
   InvalidRenderInputError,
   normaliseSourcePath,
   renderBundle,
+  selectedByDirectoryRules,
   type Bundle,
+  type GeneratedDocuments,
   type BundleCustomisation,
   type BundlePatch,
   type ManifestFile,
@@ -47,4 +54,4 @@ export {
   type RenderInput,
   type RenderResult,
 } from './render-bundle';
-export { type ClusterVariables } from './variables';
+export { substituteVariables, type ClusterVariables } from './variables';
