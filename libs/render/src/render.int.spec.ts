@@ -13,7 +13,7 @@ import type { RenderOutcome } from './renderer.port';
 import type { SourceFile } from './sandbox/scratch';
 import { fixturesDir, k8sTools, readTree, testRenderer } from './testing/render-harness';
 
-const clusters = [
+const clusters: Array<{ name: string; labels: Record<string, string>; kubeVersion?: string }> = [
   { name: 'eu-1', labels: { env: 'prod', region: 'eu' }, kubeVersion: 'v1.20.2' },
   { name: 'us-1', labels: { env: 'staging', region: 'us', 'flotilla.dev/kube-version': 'v1.20.0' } },
 ];
@@ -25,7 +25,7 @@ function app(yaml: string): Application {
 
 function targetFor(application: Application, cluster: (typeof clusters)[number]) {
   const target = application.spec.targets.find((t) =>
-    Object.entries(t.selector?.matchLabels ?? {}).every(([k, v]) => cluster.labels[k as 'env'] === v),
+    Object.entries(t.selector?.matchLabels ?? {}).every(([k, v]) => cluster.labels[k] === v),
   );
   if (!target) throw new Error(`no target for ${cluster.name}`);
   return target;

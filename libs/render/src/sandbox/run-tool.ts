@@ -26,7 +26,15 @@ export type ToolResult =
       readonly stderr: string;
     };
 
-const maxStderrBytes = 64 * 1024;
+/** What is kept of a tool's stderr: its start and its end (a recursion error repeats one line thousands of times). */
+const stderrHeadChars = 1_000;
+const stderrTailChars = 1_500;
+
+/** A tool's message short enough for an event: its first and last lines, the middle elided. */
+export function shortenMessage(head: string, tail: string, total: number): string {
+  if (total <= head.length) return head;
+  return `${head} [... ${total - head.length - tail.length} characters elided ...] ${tail}`;
+}
 
 /**
  * Whether this process may put a child in a network namespace of its own (`unshare --net`,
@@ -52,7 +60,9 @@ export function runTool(run: ToolRun): Promise<ToolResult> {
     });
     const stdout: Buffer[] = [];
     let stdoutBytes = 0;
-    let stderr = '';
+    let head = '';
+    let tail = '';
+    let stderrChars = 0;
     let failure: { reason: 'timeout' | 'output-too-large'; message: string } | undefined;
     const kill = (reason: 'timeout' | 'output-too-large', message: string) => {
       if (failure) return;
@@ -80,17 +90,30 @@ export function runTool(run: ToolRun): Promise<ToolResult> {
       stdout.push(chunk);
     });
     child.stderr.on('data', (chunk: Buffer) => {
-      if (stderr.length < maxStderrBytes) stderr += chunk.toString('utf8').slice(0, maxStderrBytes - stderr.length);
+      const text = chunk.toString('utf8');
+      stderrChars += text.length;
+      if (head.length < stderrHeadChars) head += text.slice(0, stderrHeadChars - head.length);
+      tail = (tail + text).slice(-stderrTailChars);
     });
+    const stderrText = () =>
+      shortenMessage(head, stderrChars > head.length ? tail.slice(-(stderrChars - head.length)) : '', stderrChars)
+        .replace(/\n+Use --debug flag to render out invalid YAML\s*$/, '')
+        .trim();
     child.on('error', (err) => {
       clearTimeout(timer);
-      resolve({ ok: false, reason: 'spawn', message: `${run.command} did not start: ${err.message}`, stderr });
+      resolve({
+        ok: false,
+        reason: 'spawn',
+        message: `${run.command} did not start: ${err.message}`,
+        stderr: stderrText(),
+      });
     });
     child.on('close', (code, signal) => {
       clearTimeout(timer);
+      const stderr = stderrText();
       if (failure) return resolve({ ok: false, ...failure, stderr });
       if (code !== 0) {
-        const message = stderr.trim() || `${run.command} exited with ${code ?? signal}`;
+        const message = stderr || `${run.command} exited with ${code ?? signal}`;
         return resolve({ ok: false, reason: 'exit', message, stderr });
       }
       resolve({ ok: true, stdout: Buffer.concat(stdout).toString('utf8'), stderr });
