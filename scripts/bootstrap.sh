@@ -10,3 +10,5 @@ if [ ! -x node_modules/.bin/node ] || [ package-lock.json -nt node_modules/.pack
   npm ci --no-audit --no-fund
 fi
 bash scripts/ensure-services.sh
+# The real helm and kubectl (kustomize) the hub renders with and the render tests run: cached once.
+bash scripts/ensure-k8s-tools.sh >/dev/null

@@ -82,6 +82,15 @@ spec:
     driftMode: detect
 `;
 
+/** FLOTILLA_HUB_HELM and FLOTILLA_HUB_KUBECTL from scripts/ensure-k8s-tools.sh (downloaded once by bootstrap). */
+function k8sToolsEnv(): Record<string, string> {
+  const out = execFileSync('bash', [path.join(__dirname, 'ensure-k8s-tools.sh')], { encoding: 'utf8' });
+  const value = (name: string) => new RegExp(`${name}=['"]?([^'"\\n]+)`).exec(out)?.[1];
+  const helm = value('FLOTILLA_HELM');
+  const kubectl = value('FLOTILLA_KUBECTL');
+  return { ...(helm ? { FLOTILLA_HUB_HELM: helm } : {}), ...(kubectl ? { FLOTILLA_HUB_KUBECTL: kubectl } : {}) };
+}
+
 function git(cwd: string, ...args: string[]): string {
   return execFileSync('git', args, {
     cwd,
@@ -196,6 +205,8 @@ async function main(): Promise<void> {
       FLOTILLA_HUB_NATS_SYSTEM_CREDS: nats.systemUserCreds,
       FLOTILLA_HUB_SIGNING_KEY: randomBytes(32).toString('base64url'),
       FLOTILLA_HUB_HEARTBEAT_INTERVAL_MS: '1000',
+      // The pinned helm and kubectl (kustomize), so Helm and Kustomize applications render too.
+      ...k8sToolsEnv(),
     });
     cleanups.push(() => stopChild(hub));
 

@@ -257,4 +257,50 @@ describe('findTarget', () => {
       findTarget(spec, { labels: { env: 'staging', 'topology.kubernetes.io/region': 'us-east' }, groups: [] }),
     ).toBeUndefined();
   });
+
+  describe('renderer settings', () => {
+    const base = `apiVersion: flotilla.dev/v1
+kind: Application
+metadata: { name: web }
+spec:
+  source: platform
+  path: charts/web
+`;
+    it('given helm values with cluster variables, an overlay and directory rules, when parsed, then they are kept with defaults', () => {
+      const app = parseApplicationSpec(`${base}  renderer: helm
+  helm: { valuesFiles: [values-prod.yaml], values: { region: '\${cluster.labels.region}' } }
+  targets:
+    - group: prod
+      overlay: ./overlays/prod/
+      helm: { releaseName: web-eu, valuesFiles: [values-eu.yaml] }
+`);
+      expect(app.spec.helm).toEqual({
+        valuesFiles: ['values-prod.yaml'],
+        values: { region: '${cluster.labels.region}' },
+      });
+      expect(app.spec.targets[0]!.overlay).toBe('overlays/prod');
+      expect(app.spec.targets[0]!.helm).toEqual({ releaseName: 'web-eu', valuesFiles: ['values-eu.yaml'] });
+    });
+
+    it('given a values file or overlay leaving the source, a bad variable, or directory rules on a chart, when parsed, then each is refused', () => {
+      expect(() =>
+        parseApplicationSpec(`${base}  helm: { valuesFiles: [../secrets.yaml], values: { a: '\${HOME}' } }
+  directory: { recursive: false }
+  chart: { repository: 'file:///etc', name: web, version: latest }
+  targets: [{ group: prod, overlay: /etc }]
+`),
+      ).toThrow(
+        expect.objectContaining({
+          issues: expect.arrayContaining([
+            expect.objectContaining({ path: 'spec.helm.valuesFiles[0]' }),
+            expect.objectContaining({ path: 'spec.helm.values.a' }),
+            expect.objectContaining({ path: 'spec.chart.repository' }),
+            expect.objectContaining({ path: 'spec.chart.version' }),
+            expect.objectContaining({ path: 'spec.targets[0].overlay' }),
+            expect.objectContaining({ path: 'spec.directory' }),
+          ]),
+        }),
+      );
+    });
+  });
 });

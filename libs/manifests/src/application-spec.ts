@@ -133,6 +133,84 @@ const patchSchema = z
 
 export type ApplicationPatch = z.output<typeof patchSchema>;
 
+/** A relative path inside the source (or the application path): "/"-separated, no "..", ".", empty or absolute segments. */
+const relativePath = (what: string) =>
+  z
+    .string()
+    .transform(normalisePath)
+    .refine(
+      (path) =>
+        path !== '' &&
+        !path.includes('\\') &&
+        path.split('/').every((segment) => segment !== '' && segment !== '.' && segment !== '..'),
+      `${what} must be a relative path, "/"-separated, without "..", "." or empty segments`,
+    );
+
+const globPattern = z
+  .string()
+  .min(1)
+  .refine((glob) => !glob.startsWith('/') && !glob.split('/').includes('..'), 'must be a relative glob without ".."');
+
+/** Which files of a plain directory are manifests (APPLICATION.md, "Directory rules"). */
+const directorySchema = z.strictObject({
+  /** Nested directories are read too (the default). */
+  recursive: z.boolean().default(true),
+  /** Globs relative to the application path; a file is read when it matches one (default: every .yaml, .yml and .json file). */
+  include: z.array(globPattern).default([]),
+  /** Globs relative to the application path; a file matching one is never read, even when included. */
+  exclude: z.array(globPattern).default([]),
+});
+
+export type DirectoryRules = z.output<typeof directorySchema>;
+
+/** Helm settings: the application's, then each target's on top (values files appended, values merged). */
+const helmSchema = z.strictObject({
+  /** The release name (`.Release.Name`); the application's name by default. */
+  releaseName: name('a release name').optional(),
+  /** Values files, relative to the chart directory, applied in order after the chart's values.yaml. */
+  valuesFiles: z.array(relativePath('a values file')).default([]),
+  /** Inline values, applied last; string values may use cluster variables. */
+  values: z
+    .custom<JsonObject>(
+      (value) => isJsonObject(value) && nonJsonReason(value) === undefined,
+      'must be a mapping of Helm values',
+    )
+    .optional(),
+});
+
+export type HelmSettings = z.output<typeof helmSchema>;
+
+/** A chart from a Helm chart repository (index.yaml over HTTP) instead of the files at `path`. */
+const chartSchema = z.strictObject({
+  /** The repository's URL (http or https), where its index.yaml is. */
+  repository: z
+    .string()
+    .url()
+    .refine((url) => /^https?:\/\//.test(url), 'must be an http or https URL'),
+  name: z.string().regex(/^[a-z0-9]([-a-z0-9_.]*[a-z0-9])?$/, 'must be a chart name'),
+  /** An exact version: what is deployed must not change when the repository publishes. */
+  version: z.string().regex(/^v?\d+\.\d+\.\d+([-+][0-9A-Za-z.+-]*)?$/, 'must be an exact chart version such as 1.2.3'),
+});
+
+export type ChartReference = z.output<typeof chartSchema>;
+
+export const rendererKinds = ['plain', 'kustomize', 'helm'] as const;
+export type RendererKind = (typeof rendererKinds)[number];
+
+function checkVariables(value: JsonValue, path: PropertyKey[], ctx: z.RefinementCtx): void {
+  if (typeof value === 'string') {
+    for (const message of variableSyntaxProblems(value)) ctx.addIssue({ code: 'custom', path, message });
+  } else if (Array.isArray(value)) {
+    value.forEach((item, i) => checkVariables(item, [...path, i], ctx));
+  } else if (isJsonObject(value)) {
+    for (const key of Object.keys(value)) checkVariables(value[key]!, [...path, key], ctx);
+  }
+}
+
+const helmWithVariables = helmSchema.superRefine((helm, ctx) => {
+  if (helm.values !== undefined) checkVariables(helm.values, ['values'], ctx);
+});
+
 const targetSchema = z
   .strictObject({
     group: name('a cluster group name').optional(),
@@ -151,6 +229,10 @@ const targetSchema = z
       })
       .optional(),
     patches: z.array(patchSchema).default([]),
+    /** Kustomize: the kustomization to build, relative to the application path (an overlay). */
+    overlay: relativePath('overlay').optional(),
+    /** Helm: this target's release name, values files and values, on top of the application's. */
+    helm: helmWithVariables.optional(),
   })
   .superRefine((target, ctx) => {
     if ((target.group === undefined) === (target.selector === undefined)) {
@@ -190,25 +272,42 @@ function normalisePath(path: string): string {
     .replace(/^\.$/, '');
 }
 
-const specSchema = z.strictObject({
-  /** Name of a source registered on the hub (a git repository and branch). */
-  source: name('a source name'),
-  /** Directory inside the source; "." or "" for its root. */
-  path: z
-    .string()
-    .transform(normalisePath)
-    .refine(
-      (path) =>
-        path === '' ||
-        (!path.includes('\\') &&
-          path.split('/').every((segment) => segment !== '' && segment !== '.' && segment !== '..')),
-      'must be a relative directory inside the source, "/"-separated, without "..", "." or empty segments',
-    ),
-  /** A full commit id: the application stays on it (rollback) until unpinned. */
-  pinnedCommit: z.string().regex(commitSha, 'must be a full lowercase commit id (40 or 64 hex digits)').optional(),
-  targets: z.array(targetSchema).min(1, 'must name at least one target'),
-  syncPolicy: syncPolicySchema,
-});
+const specSchema = z
+  .strictObject({
+    /** Name of a source registered on the hub (a git repository and branch). */
+    source: name('a source name'),
+    /** Directory inside the source; "." or "" for its root. */
+    path: z
+      .string()
+      .transform(normalisePath)
+      .refine(
+        (path) =>
+          path === '' ||
+          (!path.includes('\\') &&
+            path.split('/').every((segment) => segment !== '' && segment !== '.' && segment !== '..')),
+        'must be a relative directory inside the source, "/"-separated, without "..", "." or empty segments',
+      ),
+    /** A full commit id: the application stays on it (rollback) until unpinned. */
+    pinnedCommit: z.string().regex(commitSha, 'must be a full lowercase commit id (40 or 64 hex digits)').optional(),
+    /** How the files at `path` become objects; detected from them when absent (APPLICATION.md). */
+    renderer: z.enum(rendererKinds).optional(),
+    /** Plain directories: which files are manifests. */
+    directory: directorySchema.optional(),
+    /** Helm charts: release name, values files and values for every target. */
+    helm: helmWithVariables.optional(),
+    /** A chart from a chart repository; `path` then holds only values files (if any). */
+    chart: chartSchema.optional(),
+    targets: z.array(targetSchema).min(1, 'must name at least one target'),
+    syncPolicy: syncPolicySchema,
+  })
+  .superRefine((spec, ctx) => {
+    if (spec.chart !== undefined && spec.renderer !== undefined && spec.renderer !== 'helm') {
+      ctx.addIssue({ code: 'custom', path: ['renderer'], message: 'a chart from a repository is rendered with helm' });
+    }
+    if (spec.directory !== undefined && (spec.renderer === 'helm' || spec.renderer === 'kustomize' || spec.chart)) {
+      ctx.addIssue({ code: 'custom', path: ['directory'], message: 'directory rules apply to plain manifests only' });
+    }
+  });
 
 export type ApplicationSpec = z.output<typeof specSchema>;
 

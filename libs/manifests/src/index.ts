@@ -11,7 +11,12 @@ export {
   findTarget,
   formatIssuePath,
   parseApplicationSpec,
+  rendererKinds,
   type Application,
+  type ChartReference,
+  type DirectoryRules,
+  type HelmSettings,
+  type RendererKind,
   type ApplicationPatch,
   type ApplicationSpec,
   type ApplicationTarget,
@@ -38,7 +43,9 @@ export {
   InvalidRenderInputError,
   normaliseSourcePath,
   renderBundle,
+  selectedByDirectoryRules,
   type Bundle,
+  type GeneratedDocuments,
   type BundleCustomisation,
   type BundlePatch,
   type ManifestFile,
@@ -48,4 +55,4 @@ export {
   type RenderInput,
   type RenderResult,
 } from './render-bundle';
-export { type ClusterVariables } from './variables';
+export { substituteVariables, type ClusterVariables } from './variables';

@@ -525,13 +525,70 @@ spec:
     });
 
     it('given no manifests under the path, when rendered, then it fails rather than ship an empty bundle', () => {
-      expect(errorsOf(render({ 'app/README.md': '# nothing', 'app/empty.yaml': '---\n' }))).toEqual([
+      expect(errorsOf(render({ 'app/README.md': '# nothing', 'other/a.yaml': deployment }))).toEqual([
         {
           code: 'no-objects',
           file: null,
           documentIndex: null,
           reason: expect.stringMatching(/no manifests under app/),
         },
+      ]);
+    });
+
+    it('given an empty file or one holding only comments and separators, when rendered, then it is reported, not skipped', () => {
+      expect(
+        errorsOf(render({ 'app/a.yaml': deployment, 'app/empty.yaml': '', 'app/dashes.yml': '# gone\n---\n' })),
+      ).toEqual([
+        {
+          code: 'empty-file',
+          file: 'app/dashes.yml',
+          documentIndex: null,
+          reason: expect.stringMatching(/holds no Kubernetes object/),
+        },
+        {
+          code: 'empty-file',
+          file: 'app/empty.yaml',
+          documentIndex: null,
+          reason: expect.stringMatching(/spec.directory.exclude/),
+        },
+      ]);
+    });
+
+    it('given a tool config file and a values.yaml next to manifests, when rendered, then each is a clear error naming the rule that would exclude it', () => {
+      const errors = errorsOf(
+        render({
+          'app/a.yaml': deployment,
+          'app/.prettierrc.yaml': 'printWidth: 120\n',
+          'app/values.yaml': 'replicas: 2\n',
+        }),
+      );
+      expect(errors.map((e) => [e.code, e.file, e.documentIndex])).toEqual([
+        ['not-a-manifest', 'app/.prettierrc.yaml', 0],
+        ['not-a-manifest', 'app/values.yaml', 0],
+      ]);
+      expect(errors[0]!.reason).toMatch(/not a Kubernetes object.*spec\.directory\.exclude/);
+      expect(errors[1]!.reason).toMatch(/Helm chart file/);
+    });
+
+    it('given directory rules, when rendered, then recursion, include and exclude globs choose the files', () => {
+      const files = {
+        'app/a.yaml': deployment,
+        'app/nested/svc.yaml': service,
+        'app/.prettierrc.yaml': 'printWidth: 120\n',
+        'app/svc.manifest': service.replace('name: web', 'name: other'),
+      };
+      const names = (result: RenderResult) => bundleOf(result).objects.map((o) => `${o.kind}/${o.metadata.name}`);
+      expect(names(render(files, { directory: { exclude: ['.prettierrc.yaml'] } }))).toEqual([
+        'Service/web',
+        'Deployment/web',
+      ]);
+      expect(names(render(files, { directory: { recursive: false, exclude: ['.*'] } }))).toEqual(['Deployment/web']);
+      expect(names(render(files, { directory: { include: ['**/*.manifest', 'a.yaml'] } }))).toEqual([
+        'Service/other',
+        'Deployment/web',
+      ]);
+      expect(names(render(files, { directory: { include: ['**/*.yaml'], exclude: ['**/.*', 'nested/**'] } }))).toEqual([
+        'Deployment/web',
       ]);
     });
 

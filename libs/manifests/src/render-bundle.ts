@@ -4,7 +4,9 @@
 // cluster keeps its last good bundle.
 
 import { createHash } from 'node:crypto';
+import { posix } from 'node:path';
 
+import type { DirectoryRules } from './application-spec';
 import { JsonPatchError, ManifestsError } from './errors';
 import { applyJsonPatch, type JsonPatchOperation } from './json-patch';
 import {
@@ -32,6 +34,14 @@ export interface ManifestFile {
   readonly content: string;
 }
 
+/** How a renderer other than plain YAML made the documents (kustomize, helm); recorded with the bundle. */
+export interface GeneratedDocuments {
+  /** Every document the tool printed, attributed to the file it came from where the tool says so. */
+  readonly files: readonly ManifestFile[];
+  /** Whether `${cluster.*}` is substituted in their string values (kustomize: yes, as plain; helm: no, its values carry them). */
+  readonly substituteVariables: boolean;
+}
+
 /** A patch of an application target (the shape parseApplicationSpec returns). */
 export interface BundlePatch {
   readonly target: { readonly kind: string; readonly name?: string | undefined; readonly group?: string | undefined };
@@ -55,10 +65,16 @@ export interface RenderInput {
   readonly limits: { readonly maxBundleBytes: number };
   /** Cluster-scoped kinds beyond the built-in ones and the CRDs in the bundle (`<group>/<Kind>`), e.g. from the cluster's discovery. */
   readonly clusterScopedKinds?: Iterable<string>;
+  /** Which files under `path` are manifests (plain directories); every .yaml/.yml/.json file, recursively, by default. */
+  readonly directory?: Partial<DirectoryRules> | undefined;
+  /** Documents a tool rendered: used instead of the files under `path`, then customised the same way. */
+  readonly generated?: GeneratedDocuments | undefined;
 }
 
 export type RenderErrorCode =
   | 'duplicate-file'
+  | 'empty-file'
+  | 'not-a-manifest'
   | 'invalid-yaml'
   | 'invalid-object'
   | 'unknown-variable'
@@ -96,6 +112,27 @@ export class InvalidRenderInputError extends ManifestsError {}
 
 const manifestFile = /\.(ya?ml|json)$/;
 
+/** Whether `path` (relative to the application path) is read under `rules`. */
+export function selectedByDirectoryRules(relative: string, rules: Partial<DirectoryRules> | undefined): boolean {
+  if (rules?.recursive === false && relative.includes('/')) return false;
+  const include = rules?.include ?? [];
+  const included =
+    include.length === 0 ? manifestFile.test(relative) : include.some((glob) => posix.matchesGlob(relative, glob));
+  return included && !(rules?.exclude ?? []).some((glob) => posix.matchesGlob(relative, glob));
+}
+
+/** Why a mapping is some tool's file rather than a Kubernetes object, for the error's hint. */
+function notAManifestHint(path: string, value: JsonValue): string | undefined {
+  if (!isJsonObject(value)) return undefined;
+  if (getMember(value, 'apiVersion') !== undefined || getMember(value, 'kind') !== undefined) return undefined;
+  const base = posix.basename(path);
+  const what = /^(kustomization\.ya?ml|Kustomization)$/.test(base)
+    ? 'a Kustomization without apiVersion and kind (render it with kustomize: point spec.path or a target overlay at its directory)'
+    : /^(Chart\.ya?ml|values.*\.ya?ml)$/.test(base)
+      ? 'a Helm chart file (render the chart with helm: point spec.path at the directory holding Chart.yaml)'
+      : 'not a Kubernetes object (no apiVersion or kind)';
+  return `${path} is ${what}; exclude it with spec.directory.exclude if it is not meant to be deployed`;
+}
 interface Located {
   readonly file: string;
   readonly documentIndex: number;
@@ -234,22 +271,41 @@ export function renderBundle(input: RenderInput): RenderResult {
 
   const seenFiles = new Set<string>();
   const selected: ManifestFile[] = [];
-  for (const file of listFiles(input.files)) {
+  const generated = input.generated;
+  for (const file of generated ? generated.files : listFiles(input.files)) {
     const path = normaliseSourcePath(file.path);
+    if (generated) {
+      selected.push({ path, content: file.content });
+      continue;
+    }
     if (seenFiles.has(path)) {
       errors.push({ code: 'duplicate-file', file: path, documentIndex: null, reason: `file ${path} was given twice` });
       continue;
     }
     seenFiles.add(path);
-    if ((root === '' || path.startsWith(`${root}/`)) && manifestFile.test(path))
+    const relative = root === '' ? path : path.startsWith(`${root}/`) ? path.slice(root.length + 1) : undefined;
+    if (relative !== undefined && selectedByDirectoryRules(relative, input.directory))
       selected.push({ path, content: file.content });
   }
-  selected.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+  // A tool's output keeps the tool's order (file names may repeat); files sort by path.
+  if (!generated) selected.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+  const substitute = generated ? generated.substituteVariables : true;
 
   const objects: Located[] = [];
   let unreadableDocuments = 0;
   for (const file of selected) {
-    for (const document of parseFile(file.path, file.content)) {
+    const documents = parseFile(file.path, file.content);
+    if (!generated && documents.every((document) => document.empty)) {
+      // Reported, never skipped: an emptied file usually means a bad merge, and pruning would delete its objects.
+      errors.push({
+        code: 'empty-file',
+        file: file.path,
+        documentIndex: null,
+        reason: `${file.path} holds no Kubernetes object; delete it, or exclude it with spec.directory.exclude`,
+      });
+      continue;
+    }
+    for (const document of documents) {
       if (document.empty) continue;
       const at = { file: file.path, documentIndex: document.index };
       if ('error' in document) {
@@ -257,7 +313,15 @@ export function renderBundle(input: RenderInput): RenderResult {
         unreadableDocuments++;
         continue;
       }
-      const { value, problems } = substituteVariables(document.value, input.cluster);
+      const hint = notAManifestHint(file.path, document.value);
+      if (hint) {
+        errors.push({ code: 'not-a-manifest', ...at, reason: hint });
+        unreadableDocuments++;
+        continue;
+      }
+      const { value, problems } = substitute
+        ? substituteVariables(document.value, input.cluster)
+        : { value: document.value, problems: [] as string[] };
       for (const problem of problems) errors.push({ code: 'unknown-variable', ...at, reason: problem });
       const problem = identityProblem(value);
       if (problem) {
@@ -391,7 +455,9 @@ export function renderBundle(input: RenderInput): RenderResult {
       code: 'no-objects',
       file: null,
       documentIndex: null,
-      reason: `no manifests under ${root === '' ? 'the source root' : root} (.yaml, .yml or .json files): an empty bundle would prune everything`,
+      reason: generated
+        ? 'the renderer produced no objects: an empty bundle would prune everything'
+        : `no manifests under ${root === '' ? 'the source root' : root} (.yaml, .yml or .json files, or spec.directory's rules): an empty bundle would prune everything`,
     });
   }
   if (errors.length > 0) return { ok: false, errors };

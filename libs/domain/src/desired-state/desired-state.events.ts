@@ -32,6 +32,8 @@ export type RevisionRendered = DomainEvent<
     source: string;
     commit: string;
     clusterId: string;
+    /** Which renderer and tool version made the bundle (absent in events recorded before renderers existed). */
+    renderer?: { kind: string; tool?: string; chart?: string; kubeVersion?: string };
     bundleDigest: string;
     objectCount: number;
     sizeBytes: number;

@@ -181,7 +181,10 @@ describe('desired state: from a commit to each cluster (real Postgres, NATS, git
     expect((await latestOf(late))!.applications[0]!.commit).toBe(good);
 
     // The fix moves every cluster.
-    const fixed = await git.commit('fixed', { 'apps/web/broken.yaml': '' });
+    // (An emptied file would be reported as a render error, not skipped: the fix is a valid object.)
+    const fixed = await git.commit('fixed', {
+      'apps/web/broken.yaml': 'apiVersion: v1\nkind: ConfigMap\nmetadata: { name: fixed }\n',
+    });
     await observe('src-t2');
     await hub.desired.catchUp();
     for (const clusterId of [a, b, late]) {

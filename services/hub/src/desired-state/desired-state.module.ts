@@ -1,4 +1,6 @@
-import { Module } from '@nestjs/common';
+import { Logger, Module } from '@nestjs/common';
+import { ApplicationRenderer } from '@flotilla/render';
+import { createApplicationRenderer, loadRenderConfig } from '../render';
 import { SourceSecrets } from '../sources/source-secrets';
 import { loadSourcesConfig, SOURCES_CONFIG } from '../sources/sources.config';
 import { DESIRED_STATE_CONFIG, loadDesiredStateConfig } from './desired-state.config';
@@ -16,6 +18,11 @@ import { SourceFilesReader } from './source-files';
     { provide: SOURCES_CONFIG, useFactory: () => loadSourcesConfig() },
     SourceSecrets,
     SourceFilesReader,
+    // Tools are checked here, at start-up: a configured helm or kubectl that is missing stops the hub.
+    {
+      provide: ApplicationRenderer,
+      useFactory: () => createApplicationRenderer(loadRenderConfig(), new Logger('Render')),
+    },
     DesiredStateService,
   ],
   exports: [DesiredStateService],

@@ -30,13 +30,8 @@ import {
   type RevisionRendered,
   type TargetableCluster,
 } from '@flotilla/domain';
-import {
-  canonicalJson,
-  renderBundle,
-  type ApplicationSpec,
-  type ApplicationTarget,
-  type Bundle,
-} from '@flotilla/manifests';
+import type { ApplicationRenderer, RendererInfo } from '@flotilla/render';
+import { canonicalJson, type ApplicationSpec, type ApplicationTarget, type Bundle } from '@flotilla/manifests';
 import { encodeDesiredStatePayload } from './desired-state.codec';
 import { deterministicEventId } from './deterministic-id';
 import { assignmentAppendAttempts, sourceReadLimitFactor, sourceUnavailableAttempts } from './durations';
@@ -89,6 +84,7 @@ interface PairRender {
   bundle?: Bundle;
   errors?: RenderFailure[];
   assignment?: AssignedApplication;
+  renderer?: RendererInfo;
 }
 
 /** The work one log event causes, gathered before anything is appended. */
@@ -140,6 +136,7 @@ export class DesiredStateReactor implements Projection {
     private readonly sourceFiles: Pick<SourceFilesReader, 'read'>,
     private readonly limits: { maxBundleBytes: number },
     private readonly logger: DesiredStateReactorLogger,
+    private readonly renderer: Pick<ApplicationRenderer, 'render'>,
   ) {}
 
   takeTouched(): string[] {
@@ -329,7 +326,9 @@ export class DesiredStateReactor implements Projection {
       return;
     }
     const files = await this.filesFor(app, commit, tx);
-    const results = targets.map(({ cluster, target }) => this.renderPair(app, cluster, target, commit, files));
+    const results = await Promise.all(
+      targets.map(({ cluster, target }) => this.renderPair(app, cluster, target, commit, files)),
+    );
     if (commitAccepted(results)) {
       app.goodCommit = commit;
       app.failedCommit = null;
@@ -383,20 +382,20 @@ export class DesiredStateReactor implements Projection {
       if (options.onlyMissing && current.has(clusterId)) continue;
       if (commit === null || commit === options.skipCommit) continue;
       files ??= await this.filesFor(app, commit, tx);
-      const result = this.renderPair(app, cluster, found.target, commit, files);
+      const result = await this.renderPair(app, cluster, found.target, commit, files);
       if (result.ok) this.accept(app, result, current.get(clusterId), cause, reaction);
       // A cluster that cannot render the accepted commit keeps what it runs.
       else this.recordFailures(app, commit, [result], cause, reaction);
     }
   }
 
-  private renderPair(
+  private async renderPair(
     app: ApplicationRow,
     cluster: TargetableCluster,
     target: ApplicationTarget,
     commit: string,
     files: SourceFiles,
-  ): PairRender {
+  ): Promise<PairRender> {
     const base = { clusterId: cluster.clusterId, commit };
     if (!files.ok) {
       return {
@@ -405,9 +404,10 @@ export class DesiredStateReactor implements Projection {
         errors: [{ file: null, documentIndex: null, code: files.code, reason: files.reason }],
       };
     }
-    const result = renderBundle({
+    const result = await this.renderer.render({
+      application: { name: app.name, spec: app.spec },
       files: files.files,
-      path: app.spec.path,
+      loadDirectory: files.loadDirectory,
       target,
       cluster: { name: cluster.name, labels: cluster.labels },
       limits: { maxBundleBytes: this.limits.maxBundleBytes },
@@ -415,6 +415,7 @@ export class DesiredStateReactor implements Projection {
     if (!result.ok) {
       return {
         ...base,
+        renderer: result.renderer,
         ok: false,
         errors: result.errors.map((e) => ({
           file: e.file,
@@ -427,6 +428,7 @@ export class DesiredStateReactor implements Projection {
     return {
       ...base,
       ok: true,
+      renderer: result.renderer,
       bundle: result.bundle,
       assignment: assignedApplication({
         name: app.name,
@@ -457,6 +459,7 @@ export class DesiredStateReactor implements Projection {
       source: app.spec.source,
       commit: result.commit,
       clusterId: result.clusterId,
+      ...(result.renderer ? { renderer: result.renderer } : {}),
       bundleDigest: bundle.digest,
       objectCount: bundle.objects.length,
       sizeBytes: bundle.sizeBytes,
@@ -597,14 +600,15 @@ export class DesiredStateReactor implements Projection {
     }
     const key = `${source.name}@${commit}`;
     try {
-      const files = await this.sourceFiles.read(
-        source,
-        commit,
-        app.spec.path,
-        this.limits.maxBundleBytes * sourceReadLimitFactor,
-      );
+      const maxBytes = this.limits.maxBundleBytes * sourceReadLimitFactor;
+      const files = await this.sourceFiles.read(source, commit, app.spec.path, maxBytes);
       this.unavailable.delete(key);
-      return files;
+      // Kustomize bases outside the application path, read from the same commit when a kustomization names them.
+      const loadDirectory = async (dir: string) => {
+        const more = await this.sourceFiles.read(source, commit, dir, maxBytes);
+        return more.ok ? more.files : [];
+      };
+      return files.ok ? { ...files, loadDirectory } : files;
     } catch (err) {
       if (!(err instanceof SourceUnavailableError)) throw err;
       const attempts = (this.unavailable.get(key) ?? 0) + 1;

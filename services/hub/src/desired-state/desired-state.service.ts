@@ -38,6 +38,7 @@ import { DESIRED_STATE_CONFIG, type DesiredStateConfig } from './desired-state.c
 import { DesiredStateReactor } from './desired-state.reactor';
 import { desiredStateDurations, reactorBatchSize } from './durations';
 import { SourceFilesReader } from './source-files';
+import { ApplicationRenderer } from '@flotilla/render';
 
 const digestPattern = /^sha256:[0-9a-f]{64}$/;
 // Room for the envelope around a bundle's bytes in one NATS message.
@@ -68,10 +69,17 @@ export class DesiredStateService implements OnApplicationBootstrap, OnModuleDest
     @Inject(DESIRED_STATE_CONFIG) private readonly config: DesiredStateConfig,
     @Inject(CLOCK) private readonly clock: Clock,
     sourceFiles: SourceFilesReader,
+    renderer: ApplicationRenderer,
     @Optional() private readonly authority?: NatsAuthority,
     @Optional() @Inject(NATS_CONNECTION) private readonly nc?: NatsConnection,
   ) {
-    this.reactor = new DesiredStateReactor(store, sourceFiles, { maxBundleBytes: config.maxBundleBytes }, this.logger);
+    this.reactor = new DesiredStateReactor(
+      store,
+      sourceFiles,
+      { maxBundleBytes: config.maxBundleBytes },
+      this.logger,
+      renderer,
+    );
     this.runner = new ProjectionRunner(store, this.reactor, { batchSize: reactorBatchSize });
     this.store = store;
   }

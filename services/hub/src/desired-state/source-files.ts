@@ -22,10 +22,8 @@ export interface SourceRef {
 
 /** The files, or why the commit itself can never render (recorded as RenderFailed). */
 export type SourceFiles =
-  | { ok: true; files: ManifestFile[] }
+  | { ok: true; files: ManifestFile[]; loadDirectory?: (dir: string) => Promise<ManifestFile[]> }
   | { ok: false; code: 'commit-unavailable' | 'source-too-large' | 'source-unavailable'; reason: string };
-
-const manifestFile = /\.(ya?ml|json)$/;
 
 /**
  * Reads an application's manifests at one commit from this replica's mirror of the source
@@ -61,7 +59,8 @@ export class SourceFilesReader {
       };
     }
     try {
-      const files = await mirror.readTree(commit, dir, { accept: (path) => manifestFile.test(path), maxBytes });
+      // Every file: charts have templates and helpers, kustomizations read generator files; the renderer picks.
+      const files = await mirror.readTree(commit, dir, { maxBytes });
       return { ok: true, files };
     } catch (err) {
       if (err instanceof TreeTooLargeError) return { ok: false, code: 'source-too-large', reason: err.message };

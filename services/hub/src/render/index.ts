@@ -1,0 +1,1 @@
+export { createApplicationRenderer, loadRenderConfig, RenderConfigError, type RenderConfig } from './render.config';

@@ -1,0 +1,24 @@
+import { createApplicationRenderer, loadRenderConfig, RenderConfigError } from './render.config';
+
+const quiet = { log: () => undefined, warn: () => undefined };
+
+describe('render configuration', () => {
+  it('given a configured helm path that does not exist, when the hub starts, then it refuses with the variable named', () => {
+    const config = loadRenderConfig({ FLOTILLA_HUB_HELM: '/nonexistent/helm' });
+    expect(() => createApplicationRenderer(config, quiet)).toThrow(RenderConfigError);
+    expect(() => createApplicationRenderer(config, quiet)).toThrow(
+      /FLOTILLA_HUB_HELM=\/nonexistent\/helm: no such file/,
+    );
+  });
+
+  it('given a configured kubectl that is not kubectl, when the hub starts, then it refuses', () => {
+    const config = loadRenderConfig({ FLOTILLA_HUB_KUBECTL: '/bin/false' });
+    expect(() => createApplicationRenderer(config, quiet)).toThrow(/FLOTILLA_HUB_KUBECTL=\/bin\/false does not run/);
+  });
+
+  it('given bad values, when loaded, then each variable is named', () => {
+    expect(() =>
+      loadRenderConfig({ FLOTILLA_HUB_RENDER_TIMEOUT_MS: 'soon', FLOTILLA_HUB_RENDER_DEFAULT_KUBE_VERSION: '1.30' }),
+    ).toThrow(/FLOTILLA_HUB_RENDER_TIMEOUT_MS.*FLOTILLA_HUB_RENDER_DEFAULT_KUBE_VERSION/);
+  });
+});
