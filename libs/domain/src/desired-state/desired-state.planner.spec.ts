@@ -375,4 +375,76 @@ describe('desired-state planner', () => {
       expect(moved.assigned(C1)).toEqual(runningAt(sha(2), C1));
     });
   });
+
+  describe('manual sync policy (automated: false)', () => {
+    const manualSpec = specOf({ syncPolicy: { automated: false } });
+    const manual = (over: Partial<PlannedApplication> = {}) => web({ spec: manualSpec, ...over });
+
+    it('given clusters on commit 1, when commit 2 lands, then it is rendered and recorded for every targeted cluster but nothing moves', () => {
+      const r = when(commitObserved(2), { view: latest(2, { applications: [manual()] }), running: steady() });
+      expect(r.renders).toEqual(['2@1', '2@2']);
+      expect(r.changes.size).toBe(0);
+      expect(recorded(r)).toEqual({ rendered: ['2@1', '2@2'], failed: [] });
+      expect(r.decisions[0]!.application).toBeUndefined();
+    });
+
+    it('when the new commit fails to render, then the failure is recorded and nothing moves', () => {
+      const v = latest(2, { applications: [manual()] });
+      const r = when(commitObserved(2), { view: v, running: steady(), failing: { [sha(2)]: [C1] } });
+      expect(r.changes.size).toBe(0);
+      expect(recorded(r)).toEqual({ rendered: [], failed: ['2@1'] });
+    });
+
+    it('when created, then the newest commit is rendered but assigned nowhere', () => {
+      const created: PlannedEvent = { type: 'ApplicationCreated', data: { name: 'web', spec: manualSpec } };
+      const r = when(created, { view: latest(3, { applications: [manual({ goodCommit: null })] }) });
+      expect(r.renders).toEqual(['3@1', '3@2']);
+      expect(r.changes.size).toBe(0);
+    });
+
+    it('when apps sync is requested, then every targeted cluster moves to the newest commit, carrying the request id', () => {
+      const sync: PlannedEvent = { type: 'ApplicationSyncRequested', data: { name: 'web' } };
+      const r = when(sync, { view: latest(2, { applications: [manual()] }), running: steady() });
+      expect(r.assigned(C1)).toMatchObject({
+        commit: sha(2),
+        syncRequest: 'sync-request-1',
+        policy: { automated: false },
+      });
+      expect(r.assigned(C2)).toMatchObject({ commit: sha(2), syncRequest: 'sync-request-1' });
+      expect(r.decisions[0]!.application).toEqual({ goodCommit: sha(2), failedCommit: null });
+    });
+
+    it('given a newer commit not synced, when a cluster joins, then it gets the commit last synced', () => {
+      const v = { ...latest(2, { applications: [manual()] }) };
+      v.clusters = v.clusters.map((c) => (c.clusterId === C3 ? { ...c, labels: { env: 'prod' } } : c));
+      const relabel: PlannedEvent = {
+        type: 'ClusterLabelsChanged',
+        data: { clusterId: C3, labels: { env: 'prod' }, previous: { env: 'dev' } },
+      };
+      const r = when(relabel, { view: v, running: steady() });
+      expect(r.renders).toEqual(['1@3']);
+      expect(r.assigned(C3)?.commit).toBe(sha(1));
+    });
+
+    it('when edited, then the edit applies at the commit last synced and the newest commit is only previewed', () => {
+      const changed: PlannedEvent = { type: 'ApplicationChanged', data: { name: 'web', spec: manualSpec } };
+      const r = when(changed, { view: latest(2, { applications: [manual()] }), running: steady() });
+      expect(r.renders).toEqual(['1@1', '1@2', '2@1', '2@2']);
+      expect(r.assigned(C1)?.commit).toBe(sha(1));
+    });
+
+    it('when pinned, then it moves to the pin; when unpinned, it stays there until apps sync', () => {
+      const pinned = latest(3, { applications: [manual({ pinnedCommit: sha(2) })] });
+      const pin = when(
+        { type: 'ApplicationPinned', data: { name: 'web', commit: sha(2) } },
+        { view: pinned, running: steady() },
+      );
+      expect(pin.assigned(C1)?.commit).toBe(sha(2));
+      const unpinned = latest(3, { applications: [manual({ goodCommit: sha(2) })] });
+      const running = { [C1]: runningAt(sha(2), C1), [C2]: runningAt(sha(2), C2) };
+      const unpin = when({ type: 'ApplicationUnpinned', data: { name: 'web' } }, { view: unpinned, running });
+      expect(unpin.assigned(C1)?.commit ?? sha(2)).toBe(sha(2));
+      expect(unpin.renders).not.toContain('3@1');
+    });
+  });
 });

@@ -62,6 +62,8 @@ export type ClusterScope = 'all' | readonly string[];
  * One unit of work. Each kind is one rule, and the decision treats each its own way:
  * - `commit`: render at `commit` for every targeted cluster, all or nothing; assign when all
  *   rendered (null commit: only drop the application where it is no longer targeted);
+ * - `preview`: a new commit of a manual application: rendered and recorded for every
+ *   targeted cluster (so status can show it and whether it renders), assigned nowhere;
  * - `fill`: render at the accepted commit only where the application is not running yet;
  * - `pairs`: re-render each cluster in scope at the accepted commit, on its own;
  * - `remove`: the application is gone: drop it everywhere.
@@ -76,6 +78,7 @@ export type RenderRequest =
       /** Set by `apps sync`: the request's id, carried in the assignment so the agent re-applies. */
       sync?: string;
     }
+  | { kind: 'preview'; application: PlannedApplication; commit: string; targets: RenderTarget[] }
   | { kind: 'fill'; application: PlannedApplication; commit: string; targets: RenderTarget[] }
   | {
       kind: 'pairs';
@@ -100,11 +103,21 @@ export function planEvent(view: PlannerView, event: PlannedEvent, eventId: strin
           rewritten ||
           app.goodCommit === null ||
           touchesPath(app.spec.path, event.data.changedPaths, event.data.changedPathsTruncated);
-        return touched ? commitRequests(view, app, sha) : [];
+        if (!touched) return [];
+        return app.spec.syncPolicy.automated ? commitRequests(view, app, sha) : [previewRequest(view, app, sha)];
       });
     }
     case 'ApplicationCreated':
-    case 'ApplicationChanged':
+    case 'ApplicationChanged': {
+      const app = applicationOf(view, event.data.name);
+      if (!app) return [];
+      const requests = commitRequests(view, app, followedCommit(view, app));
+      // A manual application shows its newest commit too, without moving to it.
+      const newest = newestCommit(view, app);
+      if (!app.spec.syncPolicy.automated && newest !== null && newest !== followedCommit(view, app))
+        requests.push(previewRequest(view, app, newest));
+      return requests;
+    }
     case 'ApplicationPinned':
     case 'ApplicationUnpinned': {
       const app = applicationOf(view, event.data.name);
@@ -116,7 +129,8 @@ export function planEvent(view: PlannerView, event: PlannedEvent, eventId: strin
       const app = applicationOf(view, event.data.name);
       if (!app) return [];
       const scope = event.data.clusterId === undefined ? 'all' : [event.data.clusterId];
-      return [{ ...commitRequest(view, app, followedCommit(view, app)), scope, sync: eventId }];
+      // The one way a manual application moves to a new commit.
+      return [{ ...commitRequest(view, app, newestCommit(view, app)), scope, sync: eventId }];
     }
     case 'ClusterRegistered':
     case 'ClusterLabelsChanged':
@@ -129,8 +143,19 @@ export function planEvent(view: PlannerView, event: PlannedEvent, eventId: strin
   }
 }
 
-/** The commit an application follows: its pin, else its source's newest observed commit. */
+/**
+ * The commit an application's clusters are to run: its pin; else, when automated, its
+ * source's newest observed commit; else (manual) the commit it was last accepted at, which
+ * only `apps sync` (or a pin) changes.
+ */
 export function followedCommit(view: Pick<PlannerView, 'latestCommits'>, app: PlannedApplication): string | null {
+  const pin = desiredPin(app);
+  if (pin !== null) return pin;
+  return app.spec.syncPolicy.automated ? newestCommit(view, app) : app.goodCommit;
+}
+
+/** What `apps sync` moves to: the pin, else the source's newest observed commit. */
+export function newestCommit(view: Pick<PlannerView, 'latestCommits'>, app: PlannedApplication): string | null {
   return desiredPin(app) ?? view.latestCommits[app.spec.source] ?? null;
 }
 
@@ -148,6 +173,10 @@ function commitRequest(
   commit: string | null,
 ): Extract<RenderRequest, { kind: 'commit' }> {
   return { kind: 'commit', application: app, commit, targets: targetsOf(view, app), scope: 'all' };
+}
+
+function previewRequest(view: PlannerView, app: PlannedApplication, commit: string): RenderRequest {
+  return { kind: 'preview', application: app, commit, targets: targetsOf(view, app) };
 }
 
 /** Moving the application to `commit` everywhere it is targeted (all or nothing). */

@@ -40,6 +40,8 @@ export function pairsToRender(request: RenderRequest, running: Running): RenderT
     case 'commit':
     case 'pairs':
       return request.commit === null ? [] : request.targets;
+    case 'preview':
+      return request.targets;
     case 'fill':
       return request.targets.filter((t) => !running.has(t.cluster.clusterId));
     case 'remove':
@@ -60,6 +62,7 @@ export function decideRender(
     return decision;
   }
   const app = request.application;
+  if (request.kind === 'preview') return preview(decision, request, outcomes);
   const targeted = new Set(request.targets.map((t) => t.cluster.clusterId));
   if (request.kind !== 'fill') {
     const scope = request.scope;
@@ -103,6 +106,42 @@ export function decideRender(
   return decision;
 }
 
+/** A manual application's new commit: recorded as rendered (every cluster, or none) or failed, assigned nowhere. */
+function preview(
+  decision: RenderDecision,
+  request: Extract<RenderRequest, { kind: 'preview' }>,
+  outcomes: readonly RenderOutcome[],
+): RenderDecision {
+  const app = request.application;
+  if (!commitAccepted(outcomes)) {
+    decision.rejected = request.commit;
+    recordFailures(decision, app, request.commit, outcomes);
+    return decision;
+  }
+  for (const outcome of outcomes) {
+    if (!outcome.ok) continue;
+    decision.bundles.push(outcome.bundle.digest);
+    decision.rendered.push(renderedEvent(app, request.commit, outcome));
+  }
+  return decision;
+}
+
+function renderedEvent(
+  app: PlannedApplication,
+  commit: string,
+  outcome: Extract<RenderOutcome, { ok: true }>,
+): RevisionRendered['data'] {
+  return {
+    application: app.name,
+    source: app.spec.source,
+    commit,
+    clusterId: outcome.clusterId,
+    bundleDigest: outcome.bundle.digest,
+    objectCount: outcome.bundle.objects.length,
+    sizeBytes: outcome.bundle.sizeBytes,
+  };
+}
+
 function inScope(scope: ClusterScope, clusterId: string): boolean {
   return scope === 'all' || scope.includes(clusterId);
 }
@@ -110,7 +149,7 @@ function inScope(scope: ClusterScope, clusterId: string): boolean {
 /** A successful render: the cluster is assigned the bundle (recorded when it is new to the cluster). */
 function accept(
   decision: RenderDecision,
-  request: Extract<RenderRequest, { application: PlannedApplication }>,
+  request: Extract<RenderRequest, { kind: 'commit' | 'fill' | 'pairs' }>,
   commit: string,
   outcome: Extract<RenderOutcome, { ok: true }>,
   running: Running,
@@ -133,16 +172,7 @@ function accept(
   const assignment = syncRequest !== undefined ? { ...fresh, syncRequest } : fresh;
   decision.changes.push({ clusterId: outcome.clusterId, change: { name: app.name, assignment } });
   decision.bundles.push(outcome.bundle.digest);
-  if (unchanged) return;
-  decision.rendered.push({
-    application: app.name,
-    source: app.spec.source,
-    commit,
-    clusterId: outcome.clusterId,
-    bundleDigest: outcome.bundle.digest,
-    objectCount: outcome.bundle.objects.length,
-    sizeBytes: outcome.bundle.sizeBytes,
-  });
+  if (!unchanged) decision.rendered.push(renderedEvent(app, commit, outcome));
 }
 
 /** One RenderFailed per cluster, or one for all when every cluster failed the same way (a broken file). */
