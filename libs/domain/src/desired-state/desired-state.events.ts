@@ -16,6 +16,12 @@ export interface AssignedApplication {
   bundleDigest: string;
   namespace?: string;
   policy: AssignedPolicy;
+  /**
+   * The id of the `apps sync` request (its ApplicationSyncRequested event) that asked for this
+   * assignment: a new one makes the agent re-apply, prune and assess health even when the
+   * bundle is unchanged. Kept while the assignment stays the same.
+   */
+  syncRequest?: string;
 }
 
 /** Appended to `cluster-<id>`: the full set the cluster should run from now on. */

@@ -23,6 +23,8 @@ export interface AssignedApplication {
   bundleDigest: string;
   namespace?: string;
   policy: AssignedApplicationPolicy;
+  /** The `apps sync` request that asked for this assignment: a new one forces a re-apply. */
+  syncRequest?: string;
 }
 
 export interface VerifiedDesiredState {
@@ -136,6 +138,7 @@ export function verifyDesiredState(
         driftMode,
         ignoredFields,
       },
+      ...(app.syncRequest !== undefined ? { syncRequest: app.syncRequest } : {}),
     };
   });
   return { state: { clusterId: payload.clusterId, revision, applications }, payload: payloadBytes };

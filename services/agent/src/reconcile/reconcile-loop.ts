@@ -350,13 +350,19 @@ function contextOf(app: KnownApplication): AssignmentContext {
   };
 }
 
-/** What makes a new sync necessary: the bundle or the policy (the commit travels with the bundle). */
+/**
+ * What makes a new sync necessary: the bundle or the policy; the commit too, so the applied
+ * commit always tracks the desired one (a revert to content already applied still reports
+ * the new commit); and a new `apps sync` request, which forces a re-apply, prune and health
+ * check of an unchanged bundle.
+ */
 export function syncKey(app: AssignedApplication): string {
   const { automated, prune, driftMode, ignoredFields } = app.policy;
   const fields = Object.keys(ignoredFields)
     .sort()
     .map((k) => [k, [...(ignoredFields[k] ?? [])].sort()]);
-  return JSON.stringify([app.bundleDigest, app.namespace ?? '', automated, prune, driftMode, fields]);
+  const forced = [app.commit, app.syncRequest ?? ''];
+  return JSON.stringify([app.bundleDigest, app.namespace ?? '', automated, prune, driftMode, fields, ...forced]);
 }
 
 async function pool(tasks: Array<() => Promise<void>>, limit: number): Promise<void> {

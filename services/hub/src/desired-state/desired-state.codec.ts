@@ -42,6 +42,7 @@ export function encodeDesiredStatePayload(input: {
                 .map((kind) => [kind, create(JsonPointersSchema, { pointers: app.policy.ignoredFields[kind]! })]),
             ),
           }),
+          ...(app.syncRequest !== undefined ? { syncRequest: app.syncRequest } : {}),
         }),
       ),
     }),

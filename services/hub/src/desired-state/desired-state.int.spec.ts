@@ -143,6 +143,7 @@ describe('desired state: from a commit to each cluster (real Postgres, NATS, git
       source: 'src-t2',
       path: 'apps/web',
       targets: [{ selector: { matchLabels: { suite: 't2' } } }],
+      syncPolicy: { automated: true },
     });
     const { git, sha: good } = await newSource('src-t2', { 'apps/web/config.yaml': configMap });
     await hub.desired.catchUp();
@@ -199,6 +200,7 @@ describe('desired state: from a commit to each cluster (real Postgres, NATS, git
       source: 'src-t3',
       path: 'apps/web',
       targets: [{ selector: { matchLabels: { suite: 't3' } } }],
+      syncPolicy: { automated: true },
     });
     const { git, sha: first } = await newSource('src-t3', { 'apps/web/config.yaml': configMap });
     await hub.desired.catchUp();
@@ -243,6 +245,7 @@ describe('desired state: from a commit to each cluster (real Postgres, NATS, git
       source: 'src-t4',
       path: 'apps/web',
       targets: [{ group: 't4-front', namespace: 'front-${cluster.name}' }],
+      syncPolicy: { automated: true },
     });
     await newSource('src-t4', {
       'apps/web/config.yaml': configMap.replace('${cluster.labels.region}', '${cluster.name}'),
@@ -310,12 +313,13 @@ describe('desired state: from a commit to each cluster (real Postgres, NATS, git
       source: 'src-t5',
       path: 'apps/web',
       targets: [{ selector: { matchLabels: { suite: 't5' } } }],
+      syncPolicy: { automated: true },
     });
     await hub.createApplication('web-t5-b', {
       source: 'src-t5',
       path: 'apps/web',
       targets: [{ selector: { matchLabels: { suite: 't5-none' } } }],
-      syncPolicy: { prune: true },
+      syncPolicy: { automated: true, prune: true },
     });
     await newSource('src-t5', {
       'apps/web/config.yaml': configMap.replace('${cluster.labels.region}', '${cluster.name}'),
@@ -370,6 +374,7 @@ describe('desired state: from a commit to each cluster (real Postgres, NATS, git
       source: 'src-t7',
       path: 'apps/web',
       targets: [{ selector: { matchLabels: { suite: 't7' } } }],
+      syncPolicy: { automated: true },
     });
     await newSource('src-t7', { 'apps/web/config.yaml': configMap });
     const db = hub.store.dataSource;
@@ -406,6 +411,80 @@ describe('desired state: from a commit to each cluster (real Postgres, NATS, git
     );
   });
 
+  it('a manual application renders each commit but moves only on apps sync; a sync of an application in sync forces a new revision carrying the request', async () => {
+    const a = await hub.registerCluster('t8-a', { suite: 't8', region: 'eu' });
+    const b = await hub.registerCluster('t8-b', { suite: 't8', region: 'us' });
+    const head = await hub.store.headPosition();
+    const { git, sha: first } = await newSource('src-t8', { 'apps/web/config.yaml': configMap });
+    await hub.createApplication('web-t8', {
+      source: 'src-t8',
+      path: 'apps/web',
+      targets: [{ selector: { matchLabels: { suite: 't8' } } }],
+      syncPolicy: { automated: false },
+    });
+    await hub.desired.catchUp();
+    // Created: rendered (status can show the commit renders) but assigned nowhere.
+    let events = await since(head);
+    expect(
+      events.filter((e) => e.type === 'RevisionRendered').map((e) => (e.data as { commit: string }).commit),
+    ).toEqual([first, first]);
+    expect(assignments(events)).toEqual([]);
+
+    const syncedAt = await hub.store.headPosition();
+    await hub.append('application-web-t8', 'ApplicationSyncRequested', { name: 'web-t8' }, 'user:carol');
+    await hub.desired.catchUp();
+    events = await since(syncedAt);
+    const request = events.find((e) => e.type === 'ApplicationSyncRequested')!;
+    expect(
+      assignments(events)
+        .map((x) => [x.clusterId, x.applications[0]!.commit])
+        .sort(),
+    ).toEqual(
+      [
+        [a, first],
+        [b, first],
+      ].sort(),
+    );
+    const assignedEvent = events.find((e) => e.type === 'DesiredStateAssigned')!;
+    expect(assignedEvent.data).toMatchObject({ applications: [{ syncRequest: request.id }] });
+    expect(assignedEvent.metadata).toMatchObject({ actor: 'user:carol', causationId: request.id });
+
+    // A new commit: rendered and recorded, no cluster moves.
+    const second = await git.commit('release 2', { 'apps/web/config.yaml': configMap.replace('"1"', '"2"') });
+    const beforeSecond = await hub.store.headPosition();
+    await observe('src-t8');
+    await hub.desired.catchUp();
+    events = await since(beforeSecond);
+    expect(
+      events.filter((e) => e.type === 'RevisionRendered').map((e) => (e.data as { commit: string }).commit),
+    ).toEqual([second, second]);
+    expect(assignments(events)).toEqual([]);
+    expect((await latestOf(a))!.applications[0]!.commit).toBe(first);
+
+    // apps sync on one cluster moves only it.
+    await hub.append('application-web-t8', 'ApplicationSyncRequested', { name: 'web-t8', clusterId: a }, 'user:carol');
+    await hub.desired.catchUp();
+    expect((await latestOf(a))!.applications[0]!.commit).toBe(second);
+    expect((await latestOf(b))!.applications[0]!.commit).toBe(first);
+
+    // In sync already: a sync is still a new revision, same bundle, new request id, in the signed payload too.
+    const before = (await latestOf(a))!;
+    const again = await hub.store.headPosition();
+    await hub.append('application-web-t8', 'ApplicationSyncRequested', { name: 'web-t8', clusterId: a }, 'user:carol');
+    await hub.desired.catchUp();
+    const request2 = (await since(again)).find((e) => e.type === 'ApplicationSyncRequested')!;
+    const after = (await latestOf(a))!;
+    expect(after.revision).toBe(before.revision + 1);
+    expect(after.applications[0]).toMatchObject({
+      commit: second,
+      bundleDigest: before.applications[0]!.bundleDigest,
+      syncRequest: request2.id,
+    });
+    const [row] = await hub.store.dataSource.query(`SELECT payload FROM desired_states WHERE cluster_id = $1`, [a]);
+    const payload = fromBinary(DesiredStatePayloadSchema, new Uint8Array(row.payload as Buffer));
+    expect(payload.applications[0]!.syncRequest).toBe(request2.id);
+  });
+
   it('refuses to render a bundle above the configured limit and says so', async () => {
     const small = await startDesiredTestHub({ maxBundleBytes: 2048 });
     const git = await GitFixture.create();
@@ -416,6 +495,7 @@ describe('desired state: from a commit to each cluster (real Postgres, NATS, git
         source: 'src-t6',
         path: 'apps/big',
         targets: [{ selector: { matchLabels: { suite: 't6' } } }],
+        syncPolicy: { automated: true },
       });
       await git.commit('big', {
         'apps/big/cm.yaml': configMap.replace('release: "1"', `release: "${'x'.repeat(4000)}"`),

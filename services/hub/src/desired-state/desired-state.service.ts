@@ -33,12 +33,13 @@ import { CLOCK, type Clock } from '../common/clock';
 import { EVENT_STORE } from '../event-store.provider';
 import { NatsAuthority } from '../nats/nats-authority';
 import { NATS_CONNECTION } from '../nats/nats-connection';
+import { SourceFilesPort } from '../sources';
+import { ApplicationRenderer } from '@flotilla/render';
+import { ToolBundleRenderer } from './bundle-renderer';
 import { encodeDesiredStatePayload, encodeSignedDesiredState, signedDesiredState } from './desired-state.codec';
 import { DESIRED_STATE_CONFIG, type DesiredStateConfig } from './desired-state.config';
 import { DesiredStateReactor } from './desired-state.reactor';
 import { desiredStateDurations, reactorBatchSize } from './durations';
-import { SourceFilesReader } from './source-files';
-import { ApplicationRenderer } from '@flotilla/render';
 
 const digestPattern = /^sha256:[0-9a-f]{64}$/;
 // Room for the envelope around a bundle's bytes in one NATS message.
@@ -68,18 +69,14 @@ export class DesiredStateService implements OnApplicationBootstrap, OnModuleDest
     private readonly dataSource: DataSource,
     @Inject(DESIRED_STATE_CONFIG) private readonly config: DesiredStateConfig,
     @Inject(CLOCK) private readonly clock: Clock,
-    sourceFiles: SourceFilesReader,
-    renderer: ApplicationRenderer,
+    sourceFiles: SourceFilesPort,
+    tools: ApplicationRenderer,
     @Optional() private readonly authority?: NatsAuthority,
     @Optional() @Inject(NATS_CONNECTION) private readonly nc?: NatsConnection,
   ) {
-    this.reactor = new DesiredStateReactor(
-      store,
-      sourceFiles,
-      { maxBundleBytes: config.maxBundleBytes },
-      this.logger,
-      renderer,
-    );
+    // The one place rendering is chosen: the reactor only knows the BundleRenderer port.
+    const renderer = new ToolBundleRenderer(sourceFiles, tools, { maxBundleBytes: config.maxBundleBytes });
+    this.reactor = new DesiredStateReactor(store, renderer, this.logger);
     this.runner = new ProjectionRunner(store, this.reactor, { batchSize: reactorBatchSize });
     this.store = store;
   }

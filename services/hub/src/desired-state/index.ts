@@ -3,6 +3,7 @@
 export { DesiredStateModule } from './desired-state.module';
 export { DesiredStateService } from './desired-state.service';
 export { DesiredStateReactor, desiredStateReactorName, desiredStateReactorHandles } from './desired-state.reactor';
+export { ToolBundleRenderer, type BundleRenderer, type RenderJob, type RenderedPair } from './bundle-renderer';
 export { CreateDesiredState1764500000000 } from './create-desired-state.migration';
 export {
   bundleMaxBytesDefault,

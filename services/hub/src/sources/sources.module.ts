@@ -5,6 +5,8 @@ import { SourceObserver } from './observe-source/source-observer';
 import { SourcesPoller } from './observe-source/sources-poller';
 import { ReceiveWebhookHandler } from './receive-webhook/receive-webhook.handler';
 import { SourceWebhookController } from './receive-webhook/source-webhook.controller';
+import { GitSourceFiles } from './read-files/git-source-files';
+import { SourceFilesPort } from './read-files/source-files.port';
 import { RemoveSourceHandler } from './remove-source/remove-source.handler';
 import { SourceSecrets } from './source-secrets';
 import { loadSourcesConfig, SOURCES_CONFIG } from './sources.config';
@@ -24,7 +26,9 @@ import { SourcesReadModel } from './sources.read-model';
     AddSourceHandler,
     RemoveSourceHandler,
     ReceiveWebhookHandler,
+    { provide: SourceFilesPort, useClass: GitSourceFiles },
   ],
-  exports: [SourcesReadModel, SourceObserver],
+  // SourceFilesPort is how other capabilities read a source's files (desired-state renders from it).
+  exports: [SourcesReadModel, SourceObserver, SourceFilesPort],
 })
 export class SourcesModule {}
