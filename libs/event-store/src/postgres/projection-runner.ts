@@ -38,6 +38,7 @@ export class ProjectionRunner {
   private wake: (() => void) | undefined;
   private wakePending = false;
   private unsubscribe: (() => void) | undefined;
+  private untrack: (() => void) | undefined;
 
   constructor(
     private readonly store: PostgresEventStore,
@@ -59,6 +60,7 @@ export class ProjectionRunner {
     this.running = true;
     this.lastError = undefined;
     this.unsubscribe = this.store.notifier.subscribe(() => this.wakeUp());
+    this.untrack = this.store.trackBackgroundLoop(this);
     this.loop = this.follow();
   }
 
@@ -70,6 +72,8 @@ export class ProjectionRunner {
     this.loop = undefined;
     this.unsubscribe?.();
     this.unsubscribe = undefined;
+    this.untrack?.();
+    this.untrack = undefined;
   }
 
   /** Processes up to the head at call time; returns the checkpoint reached. Throws ProjectionFailedError. */
@@ -120,8 +124,14 @@ export class ProjectionRunner {
           this.running = false;
           break;
         }
-        // The database itself failed (restart, network): keep trying at the poll interval.
         this.lastError = err as Error;
+        // The pool was closed under the loop (its owner forgot to stop it first): retrying can
+        // never succeed and would log until the process ends.
+        if (!this.store.dataSource.isInitialized) {
+          this.running = false;
+          break;
+        }
+        // The database itself failed (restart, network): keep trying at the poll interval.
         this.store.logger.warn(`projection ${this.projection.name}: batch failed, retrying`, { error: String(err) });
       }
       if (!caughtUp) continue;

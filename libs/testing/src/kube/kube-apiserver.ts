@@ -71,7 +71,7 @@ export async function startKubeApiServer(opts: StartKubeApiServerOptions = {}): 
     try {
       return await startLocal(bins, opts);
     } catch (err) {
-      if (attempt >= 3 || !(err instanceof PortRaceError)) throw err;
+      if (attempt >= 5 || !(err instanceof PortRaceError)) throw err;
     }
   }
 }
