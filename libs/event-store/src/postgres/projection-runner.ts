@@ -3,6 +3,7 @@
 // not at all, whatever crashes when. The checkpoint row is locked for the batch, so two hub
 // replicas running the same projection take turns instead of applying twice.
 
+import { isDatabaseUnavailable } from './database-unavailable';
 import type { EntityManager } from 'typeorm';
 import type { RecordedEvent } from '../event-store.port';
 import { EventStoreError, ProjectionFailedError } from '../errors';
@@ -159,6 +160,9 @@ export class ProjectionRunner {
         try {
           await this.projection.apply(events, tx);
         } catch (err) {
+          // A lost connection is the database's failure, not the projection's: retried by the
+          // loop. Stopping here would freeze the read model until a restart (seen with kill -9).
+          if (isDatabaseUnavailable(err)) throw err;
           throw this.failed(err, from);
         }
       }

@@ -1,7 +1,7 @@
 import { Catch, HttpException, Logger, type ArgumentsHost, type ExceptionFilter } from '@nestjs/common';
 import { FlotillaError, ValidationError, type ErrorCategory } from '@flotilla/domain';
 import { durations } from '../durations';
-import { isDatabaseUnavailable } from './database-unavailable';
+import { isDatabaseUnavailable } from '@flotilla/event-store';
 
 /**
  * The single place where errors become HTTP responses. Domain and application errors carry

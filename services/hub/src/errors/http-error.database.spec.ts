@@ -1,6 +1,6 @@
 import { QueryFailedError } from 'typeorm';
 import { errorHeaders, toErrorBody } from './http-error.filter';
-import { isDatabaseUnavailable } from './database-unavailable';
+import { isDatabaseUnavailable } from '@flotilla/event-store';
 
 const withCode = (message: string, code: string) => Object.assign(new Error(message), { code });
 

@@ -1,7 +1,8 @@
 /**
  * Whether an error means "Postgres cannot be reached right now" (refused, reset, timed out,
- * shutting down, restarting) rather than a bad query: such a request may succeed when retried,
- * so the API answers 503 with Retry-After instead of 500. pg, the pool and TypeORM each wrap
+ * shutting down, restarting) rather than a bad query: the operation may succeed when retried,
+ * so the hub's API answers 503 with Retry-After instead of 500 and a projection retries instead
+ * of stopping as failed. pg, the pool and TypeORM each wrap
  * the socket error their own way, so the causes are walked: `cause`, TypeORM's `driverError`,
  * an AggregateError's `errors`.
  */
