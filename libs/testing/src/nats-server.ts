@@ -70,6 +70,8 @@ export interface OperatorModeNats {
   connect(creds?: string, options?: { name?: string; inboxPrefix?: string }): Promise<NatsConnection>;
   /** Stops the server, keeping its store (a later `restart()` sees the same state). */
   stop(): Promise<void>;
+  /** SIGKILLs the server (no flush, no goodbye), keeping its store; resolves when it exited. */
+  kill(): Promise<void>;
   /** Starts the server again on the same port with the same config. */
   restart(): Promise<void>;
   /** Stops it and deletes its store. */
@@ -176,12 +178,12 @@ export async function startOperatorModeNats(options: { name?: string } = {}): Pr
     }
   }
 
-  async function stop(): Promise<void> {
+  async function stop(signal: NodeJS.Signals = 'SIGTERM'): Promise<void> {
     const proc = child;
     child = undefined;
     if (!proc || proc.exitCode !== null) return;
     const exited = new Promise<void>((resolve) => proc.once('exit', () => resolve()));
-    proc.kill('SIGTERM');
+    proc.kill(signal);
     const killTimer = setTimeout(() => proc.kill('SIGKILL'), 5_000);
     await exited;
     clearTimeout(killTimer);
@@ -228,7 +230,8 @@ export async function startOperatorModeNats(options: { name?: string } = {}): Pr
         ...opts,
       });
     },
-    stop,
+    stop: () => stop(),
+    kill: () => stop('SIGKILL'),
     restart: start,
     async dispose() {
       await stop();
