@@ -14,7 +14,7 @@ import {
 import { Client } from 'pg';
 import type { RecordedEvent } from '@flotilla/event-store';
 import { startKubeEmulator, type KubeEmulator } from '@flotilla/kube-emulator';
-import { startKubeApiServer, type KubeApiServer } from '@flotilla/testing';
+import { startKubeApiServer, type KubeApiServer, type TestDatabase } from '@flotilla/testing';
 import { stateDirOf } from '../../services/agent/src/agent.config';
 import { decodeFrames } from '../../services/agent/src/report/journal-frame';
 import { decodeRecord } from '../../services/agent/src/report/journal-record';
@@ -88,7 +88,10 @@ const realServerControllers = ['namespace', 'garbagecollector', 'serviceaccount'
 /** The agent's own namespace (its inventories live there), created as deploying the agent would. */
 export const agentNamespace = 'flotilla-system';
 
-export async function startGitopsFleet(specs: ClusterSpec[]): Promise<GitopsFleet> {
+export async function startGitopsFleet(
+  specs: ClusterSpec[],
+  options: { database?: TestDatabase } = {},
+): Promise<GitopsFleet> {
   const git = await GitFixture.create('flotilla-gitops-e2e');
   // Closed in this order whatever order they started in: the agents (in the fleet) stop before
   // the Kubernetes APIs they talk to.
@@ -111,7 +114,10 @@ export async function startGitopsFleet(specs: ClusterSpec[]): Promise<GitopsFlee
     // The servers start side by side (the hub process takes longest); all settle before any
     // failure is thrown, so closeAll stops whatever did start.
     const started = await Promise.allSettled([
-      startFleet({ hubEnv: { FLOTILLA_HUB_GIT_CREDENTIALS_DIR: secretsDir } }).then((f) => (parts.fleet = f)),
+      startFleet({
+        hubEnv: { FLOTILLA_HUB_GIT_CREDENTIALS_DIR: secretsDir },
+        ...(options.database ? { database: options.database } : {}),
+      }).then((f) => (parts.fleet = f)),
       wantsReal
         ? startKubeApiServer({ controllerManager: true, controllers: realServerControllers }).then(
             (server) => (parts.real = server),

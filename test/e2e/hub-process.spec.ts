@@ -1,5 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import { createServer, type AddressInfo } from 'node:net';
 import path from 'node:path';
 import {
   createTestDatabase,
@@ -65,6 +66,25 @@ async function waitForHttp(
   throw new Error(`hub not up at ${url} within ${startTimeoutMs} ms:\n${hub.output()}`);
 }
 
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** Resolves with the time the output first matched; fails naming what it waited for. */
+async function waitForOutput(
+  hub: { child: ChildProcess; output: () => string },
+  pattern: RegExp,
+  timeoutMs: number,
+): Promise<number> {
+  const deadline = Date.now() + timeoutMs;
+  while (!pattern.test(hub.output())) {
+    if (Date.now() > deadline)
+      throw new Error(
+        `hub did not print ${pattern} within ${timeoutMs} ms (exit ${hub.child.exitCode}):\n${hub.output()}`,
+      );
+    await sleep(50);
+  }
+  return Date.now();
+}
+
 describe('hub process', () => {
   let nats: OperatorModeNats;
   let database: TestDatabase;
@@ -80,20 +100,22 @@ describe('hub process', () => {
     await database?.drop();
   });
 
+  const hubEnv = (port: number, adminToken = randomBytes(24).toString('base64url')) => ({
+    FLOTILLA_HUB_DATABASE_URL: database.url,
+    FLOTILLA_HUB_HTTP_HOST: '127.0.0.1',
+    FLOTILLA_HUB_HTTP_PORT: String(port),
+    FLOTILLA_HUB_ADMIN_TOKEN: `bootstrap-${adminToken}`,
+    FLOTILLA_HUB_NATS_URL: nats.url,
+    FLOTILLA_HUB_NATS_OPERATOR_SEED: nats.operator.seed,
+    FLOTILLA_HUB_NATS_ACCOUNT_SEED: nats.account.seed,
+    FLOTILLA_HUB_NATS_SYSTEM_CREDS: nats.systemUserCreds,
+    FLOTILLA_HUB_SIGNING_KEY: randomBytes(32).toString('base64url'),
+  });
+
   it('serves, is ready with Postgres and NATS, creates an admin token once, and exits 0 on SIGTERM', async () => {
     const port = await freePort();
     const adminToken = randomBytes(24).toString('base64url');
-    const env = {
-      FLOTILLA_HUB_DATABASE_URL: database.url,
-      FLOTILLA_HUB_HTTP_HOST: '127.0.0.1',
-      FLOTILLA_HUB_HTTP_PORT: String(port),
-      FLOTILLA_HUB_ADMIN_TOKEN: `bootstrap-${adminToken}`,
-      FLOTILLA_HUB_NATS_URL: nats.url,
-      FLOTILLA_HUB_NATS_OPERATOR_SEED: nats.operator.seed,
-      FLOTILLA_HUB_NATS_ACCOUNT_SEED: nats.account.seed,
-      FLOTILLA_HUB_NATS_SYSTEM_CREDS: nats.systemUserCreds,
-      FLOTILLA_HUB_SIGNING_KEY: randomBytes(32).toString('base64url'),
-    };
+    const env = hubEnv(port, adminToken);
 
     const created = startHub(env, ['create-admin-token', '--name', 'first-admin']);
     children.push(created.child);
@@ -127,6 +149,30 @@ describe('hub process', () => {
 
     hub.child.kill('SIGTERM');
     expect(await exited(hub.child)).toBe(0);
+  }, 120_000);
+
+  it('exits non-zero within 10 s when its HTTP port is taken (a supervisor can restart it)', async () => {
+    const taken = createServer();
+    await new Promise<void>((resolve) => taken.listen(0, '127.0.0.1', resolve));
+    const port = (taken.address() as AddressInfo).port;
+    try {
+      const hub = startHub(hubEnv(port));
+      children.push(hub.child);
+      // Start-up (compiling, migrating, connecting) takes its own time on a busy machine; the
+      // bound is on what follows the failed bind, which the hub reports first.
+      const failed = await waitForOutput(hub, /EADDRINUSE/, startTimeoutMs);
+      let timer: NodeJS.Timeout | undefined;
+      const code = await Promise.race([
+        exited(hub.child),
+        new Promise((resolve) => (timer = setTimeout(() => resolve('still running after 10 s'), 10_000))),
+      ]).finally(() => clearTimeout(timer));
+      expect(code).toBe(1);
+      expect(Date.now() - failed).toBeLessThan(10_000);
+      // It cleaned up rather than being cut off by its own shutdown deadline.
+      expect(hub.output()).not.toContain('shutdown did not finish');
+    } finally {
+      taken.close();
+    }
   }, 120_000);
 
   it('refuses to start with a clear message naming a bad variable', async () => {

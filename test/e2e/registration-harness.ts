@@ -145,12 +145,14 @@ export async function startFleet(
     missedHeartbeats?: number;
     /** More FLOTILLA_HUB_* settings for the hub process (and its replicas). */
     hubEnv?: Record<string, string>;
+    /** A database the test provides (e.g. on a Postgres it owns and kills); a fresh one on the shared server otherwise. */
+    database?: TestDatabase;
   } = {},
 ): Promise<Fleet> {
   const heartbeatIntervalMs = options.heartbeatIntervalMs ?? 500;
   const dir = mkdtempSync(path.join(tmpdir(), 'flotilla-e2e-'));
   const nats = await startOperatorModeNats();
-  const database = await createTestDatabase('e2e');
+  const database = options.database ?? (await createTestDatabase('e2e'));
   const signingKey = randomBytes(32).toString('base64url');
   const authority = new NatsAuthority({
     operatorSeed: nats.operator.seed,

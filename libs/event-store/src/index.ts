@@ -38,3 +38,4 @@ export {
 export { eventStoreMigrations } from './postgres/migrations';
 export { ProjectionRunner, type Projection, type ProjectionRunnerOptions } from './postgres/projection-runner';
 export type { EventStoreLogger } from './postgres/logger';
+export { isDatabaseUnavailable } from './postgres/database-unavailable';

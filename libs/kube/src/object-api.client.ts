@@ -60,6 +60,20 @@ export class RawObjectApi extends KubernetesObjectApi {
     }
   }
 
+  /** The objects of a collection matching a label selector, and the resourceVersion to watch from. */
+  async listCollection(
+    collectionPath: string,
+    labelSelector: string,
+  ): Promise<{ resourceVersion: string; items: KubeObject[] }> {
+    const ctx = this.context(collectionPath, HttpMethod.GET);
+    ctx.setQueryParam('labelSelector', labelSelector);
+    const list = (await this.requestPromise(ctx)) as unknown as {
+      metadata?: { resourceVersion?: string };
+      items?: KubeObject[];
+    };
+    return { resourceVersion: list.metadata?.resourceVersion ?? '', items: list.items ?? [] };
+  }
+
   async apply(
     path: string,
     body: KubeObject,

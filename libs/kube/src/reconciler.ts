@@ -1,5 +1,6 @@
-import { KubeConfig, Watch, type V1APIResource } from '@kubernetes/client-node';
+import { KubeConfig, type V1APIResource } from '@kubernetes/client-node';
 import { checkScope, namespaceAllowed } from './allowlist';
+import { CollectionWatch, type WatchStats } from './collection-watch';
 import { applyPhases, isCrd, sortForApply, sortForDelete } from './apply-order';
 import { computeDrift } from './drift.diff';
 import { DURATIONS, type Durations } from './durations';
@@ -59,6 +60,15 @@ export interface SyncResult {
 export interface DriftCheckResult {
   application: string;
   events: ReconcileEvent[];
+  /** A sync of the application was waiting: the check stopped early and left the rest to it. */
+  interrupted?: boolean;
+}
+
+/** What the drift side did since the reconciler started (tests and diagnostics). */
+export interface DriftStats extends WatchStats {
+  fullChecks: number;
+  objectChecks: number;
+  interruptedChecks: number;
 }
 
 interface AppliedObject {
@@ -77,6 +87,12 @@ interface AppState {
   drifted: Map<string, string>;
   health: Map<string, Health['status']>;
   appHealth?: Health['status'];
+  /** Each object's last assessed status, so a check of some objects still reports the application's health. */
+  resources: Map<string, ResourceStatus>;
+  /** The resourceVersion each object had when we last wrote or read it: a watch event carrying it is our own. */
+  versions: Map<string, string>;
+  /** When the last full drift check ran (rate limit of the periodic check). */
+  lastFullCheckAt?: number;
 }
 
 class EventLog {
@@ -107,8 +123,13 @@ export class Reconciler {
   private readonly locks = new Map<string, Promise<unknown>>();
   private watching = false;
   private driftTimer?: NodeJS.Timeout;
-  private readonly watches = new Map<string, { abort?: AbortController; stopped: boolean }>();
+  private readonly watches = new Map<string, CollectionWatch>();
   private readonly debounce = new Map<string, NodeJS.Timeout>();
+  /** Per application: the objects a coming check must look at, with the version seen ('all': a full check). */
+  private readonly pendingChecks = new Map<string, Map<string, string | undefined> | 'all'>();
+  /** Syncs waiting for an application's lock: a drift check in progress gives way to them. */
+  private readonly syncsWaiting = new Map<string, number>();
+  private readonly stats: DriftStats = { fullChecks: 0, objectChecks: 0, interruptedChecks: 0, lists: 0, resumes: 0 };
 
   constructor(
     private readonly kubeConfig: KubeConfig,
@@ -129,7 +150,15 @@ export class Reconciler {
   /** Applies the bundle of one application; an empty bundle removes the application (when pruning). */
   sync(application: string, bundle: Bundle, policy: SyncPolicy): Promise<SyncResult> {
     assertApplicationName(application);
-    return this.serial(application, () => this.doSync(application, bundle, policy));
+    // A new revision never waits behind a drift check: the check sees this and stops at its
+    // next object (the sync re-reads and re-applies everything anyway).
+    this.syncsWaiting.set(application, (this.syncsWaiting.get(application) ?? 0) + 1);
+    return this.serial(application, () => {
+      const waiting = (this.syncsWaiting.get(application) ?? 1) - 1;
+      if (waiting > 0) this.syncsWaiting.set(application, waiting);
+      else this.syncsWaiting.delete(application);
+      return this.doSync(application, bundle, policy);
+    });
   }
 
   /** Deletes everything the application owns (ownership checked object by object) and its inventory. */
@@ -143,12 +172,21 @@ export class Reconciler {
     return this.serial(application, () => this.doCheckDrift(application));
   }
 
+  /** Counters of full and per-object checks, lists and resumed watches. */
+  driftStats(): DriftStats {
+    return { ...this.stats };
+  }
+
   /** Periodic full checks plus watches on every kind and namespace the synced applications use. */
   startDriftWatch(): void {
     if (this.watching) return;
     this.watching = true;
+    // Full checks are the safety net under the watches: at most one per application per period.
     this.driftTimer = setInterval(() => {
-      for (const app of this.apps.keys()) this.scheduleCheck(app, 0);
+      const due = Date.now() - this.durations.driftCheckIntervalMs / 2;
+      for (const [app, state] of this.apps) {
+        if ((state.lastFullCheckAt ?? 0) <= due) this.scheduleCheck(app, 0, 'all');
+      }
     }, this.durations.driftCheckIntervalMs);
     this.driftTimer.unref?.();
     for (const app of this.apps.keys()) this.refreshWatches(app);
@@ -161,6 +199,7 @@ export class Reconciler {
     for (const key of [...this.watches.keys()]) this.stopWatch(key);
     for (const t of this.debounce.values()) clearTimeout(t);
     this.debounce.clear();
+    this.pendingChecks.clear();
   }
 
   /** Applications this reconciler has synced since it started. */
@@ -292,9 +331,17 @@ export class Reconciler {
       inventory,
       drifted: new Map(),
       health: new Map(),
+      resources: new Map(),
+      versions: new Map(),
     };
     Object.assign(state, { bundle, policy, applied, inventory });
     for (const key of state.drifted.keys()) if (!applied.has(key)) state.drifted.delete(key);
+    state.resources.clear();
+    state.versions.clear();
+    for (const [key, live] of liveByKey) {
+      state.resources.set(key, { ref: applied.get(key)!.ref, health: assessHealth(live) });
+      if (live.metadata.resourceVersion) state.versions.set(key, live.metadata.resourceVersion);
+    }
     this.apps.set(application, state);
     const resources = [...applied.values()].map((a) => ({
       ref: a.ref,
@@ -553,13 +600,24 @@ export class Reconciler {
     }
   }
 
-  private async doCheckDrift(application: string): Promise<DriftCheckResult> {
+  /** `only`: the objects to compare (those watch events named); every object otherwise. */
+  private async doCheckDrift(application: string, only?: ReadonlySet<string>): Promise<DriftCheckResult> {
     const log = new EventLog(this.options.onEvent);
     const state = this.apps.get(application);
     if (!state) return { application, events: [] };
-    const resources: ResourceStatus[] = [];
+    if (only) this.stats.objectChecks += only.size;
+    else {
+      this.stats.fullChecks++;
+      state.lastFullCheckAt = Date.now();
+    }
     let inventoryChanged = false;
+    let interrupted = false;
     for (const [key, target] of this.orderedApplied(state)) {
+      if (only && !only.has(key)) continue;
+      if (this.syncsWaiting.has(application)) {
+        interrupted = true;
+        break;
+      }
       const { ref } = target;
       try {
         let live = await this.api.get(target.path);
@@ -588,17 +646,24 @@ export class Reconciler {
           state.drifted.delete(key);
           log.emit({ type: 'DriftResolved', application, ref, at: this.at() });
         }
-        resources.push({ ref, health: assessHealth(live) });
+        if (live?.metadata.resourceVersion) state.versions.set(key, live.metadata.resourceVersion);
+        else state.versions.delete(key);
+        state.resources.set(key, { ref, health: assessHealth(live) });
       } catch (err) {
         // One unreadable object must not hide drift in the others; it is retried next check.
         const { message } = describeApiError(err);
-        resources.push({
+        state.resources.set(key, {
           ref,
           health: { status: 'degraded', message: redactMessage(ref, `drift check failed: ${message}`) },
         });
       }
     }
     if (inventoryChanged) await this.inventories.save(state.inventory);
+    if (interrupted) {
+      this.stats.interruptedChecks++;
+      return { application, events: log.events, interrupted };
+    }
+    const resources = [...state.applied.keys()].flatMap((key) => state.resources.get(key) ?? []);
     this.reportHealth(application, state, resources, log);
     return { application, events: log.events };
   }
@@ -611,15 +676,48 @@ export class Reconciler {
     });
   }
 
-  private scheduleCheck(application: string, delayMs: number): void {
+  /** Coalesces what is to be checked of an application: some objects (watch events) or all (the period). */
+  private scheduleCheck(
+    application: string,
+    delayMs: number,
+    objects: Iterable<[key: string, version: string | undefined]> | 'all',
+  ): void {
+    const pending = this.pendingChecks.get(application);
+    if (objects === 'all' || pending === 'all') this.pendingChecks.set(application, 'all');
+    else this.pendingChecks.set(application, new Map([...(pending ?? []), ...objects]));
     if (this.debounce.has(application)) return;
     const timer = setTimeout(() => {
       this.debounce.delete(application);
       // Errors are per object inside the check; what reaches here (inventory write) is retried next period.
-      this.checkDrift(application).catch(() => undefined);
+      this.serial(application, () => {
+        const what = this.pendingChecks.get(application);
+        this.pendingChecks.delete(application);
+        const state = this.apps.get(application);
+        if (!what || !state) return Promise.resolve(undefined);
+        if (what === 'all') return this.doCheckDrift(application);
+        // Decided under the lock: a sync that ran meanwhile wrote these versions itself.
+        const only = new Set([...what].filter(([key, v]) => !v || state.versions.get(key) !== v).map(([key]) => key));
+        return only.size > 0 ? this.doCheckDrift(application, only) : Promise.resolve(undefined);
+      }).catch(() => undefined);
     }, delayMs);
     timer.unref?.();
     this.debounce.set(application, timer);
+  }
+
+  /** Watch events and lists name objects; only those whose version is not one we wrote or read are checked. */
+  private onWatched(application: string, objects: KubeObject[]): void {
+    const state = this.apps.get(application);
+    if (!state) return;
+    const changed: [string, string | undefined][] = [];
+    for (const obj of objects) {
+      if (!obj?.metadata?.name) continue;
+      // refKey is by group, kind, namespace and name: the watched version does not matter.
+      const key = refKey(refOf(obj));
+      if (!state.applied.has(key)) continue;
+      if (obj.metadata.resourceVersion && state.versions.get(key) === obj.metadata.resourceVersion) continue;
+      changed.push([key, obj.metadata.resourceVersion]);
+    }
+    if (changed.length > 0) this.scheduleCheck(application, this.durations.driftDebounceMs, changed);
   }
 
   /** One watch per application, kind and namespace it uses, selected by the application label. */
@@ -640,44 +738,54 @@ export class Reconciler {
   }
 
   private startWatch(key: string, application: string, collection: string): void {
-    const handle: { abort?: AbortController; stopped: boolean } = { stopped: false };
-    this.watches.set(key, handle);
-    let backoff = this.durations.watchRestartMinMs;
-    const open = (): void => {
-      if (handle.stopped) return;
-      const restart = (): void => {
-        if (handle.stopped) return;
-        const t = setTimeout(open, backoff);
-        t.unref?.();
-        backoff = Math.min(backoff * 2, this.durations.watchRestartMaxMs);
-      };
-      new Watch(this.kubeConfig)
-        .watch(
-          collection,
-          { labelSelector: `${APPLICATION_LABEL}=${application}` },
-          (phase) => {
-            backoff = this.durations.watchRestartMinMs;
-            if (phase !== 'BOOKMARK') this.scheduleCheck(application, this.durations.driftDebounceMs);
-          },
-          () => restart(),
-        )
-        .then(
-          (abort) => {
-            handle.abort = abort;
-            if (handle.stopped) abort.abort();
-          },
-          () => restart(),
-        );
-    };
-    open();
+    const watch = new CollectionWatch(
+      {
+        kubeConfig: this.kubeConfig,
+        api: this.api,
+        collection,
+        labelSelector: `${APPLICATION_LABEL}=${application}`,
+        onObjects: (objects, listed) => {
+          // A list names every object, including those deleted since (by their absence).
+          if (listed) this.onListed(application, collection, objects);
+          else this.onWatched(application, objects);
+        },
+        restartMinMs: this.durations.watchRestartMinMs,
+        restartMaxMs: this.durations.watchRestartMaxMs,
+        timeoutMs: this.durations.watchTimeoutMs,
+      },
+      this.stats,
+    );
+    this.watches.set(key, watch);
+    watch.start();
+  }
+
+  /** After a (re-)list: check the listed objects that changed and the applied ones that are gone. */
+  private onListed(application: string, collection: string, objects: KubeObject[]): void {
+    const state = this.apps.get(application);
+    if (!state) return;
+    const listed = new Set(objects.map((o) => `${o.metadata?.namespace ?? ''}|${o.metadata?.name}`));
+    const missing: [string, undefined][] = [];
+    for (const [key, a] of state.applied) {
+      const inCollection = this.api.collectionPath(a.ref.apiVersion, a.resource, a.ref.namespace) === collection;
+      if (inCollection && !listed.has(`${a.resource.namespaced ? (a.ref.namespace ?? '') : ''}|${a.ref.name}`))
+        missing.push([key, undefined]);
+    }
+    if (missing.length > 0) this.scheduleCheck(application, this.durations.driftDebounceMs, missing);
+    // Items of a list carry no apiVersion/kind; the collection names them.
+    const sample = [...state.applied.values()].find(
+      (a) => this.api.collectionPath(a.ref.apiVersion, a.resource, a.ref.namespace) === collection,
+    );
+    if (sample)
+      this.onWatched(
+        application,
+        objects.map((o) => ({ ...o, apiVersion: sample.ref.apiVersion, kind: sample.ref.kind })),
+      );
   }
 
   private stopWatch(key: string): void {
-    const handle = this.watches.get(key);
+    const watch = this.watches.get(key);
     this.watches.delete(key);
-    if (!handle) return;
-    handle.stopped = true;
-    handle.abort?.abort();
+    watch?.stop();
   }
 }
 

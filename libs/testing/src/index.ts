@@ -5,3 +5,4 @@ export * from './nats';
 export * from './ports';
 export * from './nats-server';
 export * from './kube';
+export * from './own-postgres';

@@ -15,6 +15,19 @@ import {
 import { connect, credsAuthenticator, type NatsConnection } from '@nats-io/transport-node';
 import { freePort } from './ports';
 
+/** How long a started nats-server may take to answer (a busy CI machine is slow). */
+const natsReadyTimeoutMs = 60_000;
+
+export class NatsStartError extends Error {
+  constructor(
+    message: string,
+    readonly output: string,
+  ) {
+    super(`${message}\n${output}`);
+    this.name = 'NatsStartError';
+  }
+}
+
 /** Where the Debian package installs it; FLOTILLA_TEST_NATS_SERVER overrides. */
 export const natsServerBinary = process.env.FLOTILLA_TEST_NATS_SERVER ?? '/usr/sbin/nats-server';
 
@@ -57,6 +70,8 @@ export interface OperatorModeNats {
   connect(creds?: string, options?: { name?: string; inboxPrefix?: string }): Promise<NatsConnection>;
   /** Stops the server, keeping its store (a later `restart()` sees the same state). */
   stop(): Promise<void>;
+  /** SIGKILLs the server (no flush, no goodbye), keeping its store; resolves when it exited. */
+  kill(): Promise<void>;
   /** Starts the server again on the same port with the same config. */
   restart(): Promise<void>;
   /** Stops it and deletes its store. */
@@ -89,25 +104,29 @@ export async function startOperatorModeNats(options: { name?: string } = {}): Pr
   const hubUser = createUser();
   const hubUserCreds = new TextDecoder().decode(fmtCreds(await encodeUser('hub', hubUser, accountKp), hubUser));
 
-  const port = await freePort();
+  let port = await freePort();
   const operatorFile = path.join(dir, 'operator.jwt');
   writeFileSync(operatorFile, operatorJwt);
-  const config = [
-    `listen: 127.0.0.1:${port}`,
-    `server_name: ${JSON.stringify(options.name ?? `flotilla-test-${port}`)}`,
-    `jetstream { store_dir: ${JSON.stringify(path.join(dir, 'js'))}, max_memory_store: 64MB, max_file_store: 256MB }`,
-    `operator: ${JSON.stringify(operatorFile)}`,
-    `system_account: ${systemKp.getPublicKey()}`,
-    'resolver: MEMORY',
-    'resolver_preload: {',
-    `  ${systemKp.getPublicKey()}: ${JSON.stringify(systemJwt)}`,
-    `  ${accountKp.getPublicKey()}: ${JSON.stringify(accountJwt)}`,
-    '}',
-  ].join('\n');
   const configFile = path.join(dir, 'nats.conf');
-  writeFileSync(configFile, config);
+  const writeConfig = () =>
+    writeFileSync(
+      configFile,
+      [
+        `listen: 127.0.0.1:${port}`,
+        `server_name: ${JSON.stringify(options.name ?? `flotilla-test-${port}`)}`,
+        `jetstream { store_dir: ${JSON.stringify(path.join(dir, 'js'))}, max_memory_store: 64MB, max_file_store: 256MB }`,
+        `operator: ${JSON.stringify(operatorFile)}`,
+        `system_account: ${systemKp.getPublicKey()}`,
+        'resolver: MEMORY',
+        'resolver_preload: {',
+        `  ${systemKp.getPublicKey()}: ${JSON.stringify(systemJwt)}`,
+        `  ${accountKp.getPublicKey()}: ${JSON.stringify(accountJwt)}`,
+        '}',
+      ].join('\n'),
+    );
+  writeConfig();
 
-  const url = `nats://127.0.0.1:${port}`;
+  let url = `nats://127.0.0.1:${port}`;
   let child: ChildProcess | undefined;
   let output = '';
 
@@ -127,50 +146,65 @@ export async function startOperatorModeNats(options: { name?: string } = {}): Pr
         ),
       ),
     );
-    const deadline = Date.now() + 15_000;
+    // Generous: on a loaded machine the first connections can fail with `write EPIPE`,
+    // `Authentication Timeout` or a timeout while the server is still starting; all retried.
+    const deadline = Date.now() + natsReadyTimeoutMs;
     for (;;) {
-      if (proc.exitCode !== null) throw new Error(`nats-server exited with ${proc.exitCode}:\n${output}`);
+      if (proc.exitCode !== null) throw new NatsStartError(`nats-server exited with ${proc.exitCode}`, output);
+      let nc: NatsConnection | undefined;
       try {
-        const nc = await Promise.race([
+        nc = await Promise.race([
           connect({
             servers: url,
             authenticator: credsAuthenticator(new TextEncoder().encode(hubUserCreds)),
-            timeout: 1000,
+            timeout: 2000,
             reconnect: false,
           }),
           spawnError,
         ]);
         // JetStream answers a little after the listener opens.
-        await nc.request('$JS.API.INFO', undefined, { timeout: 1000 });
-        await nc.close();
+        await nc.request('$JS.API.INFO', undefined, { timeout: 2000 });
         return;
       } catch (err) {
         if (Date.now() > deadline)
-          throw new Error(`nats-server did not become ready on ${url}: ${(err as Error).message}\n${output}`, {
-            cause: err,
-          });
-        await new Promise((r) => setTimeout(r, 100));
+          throw new NatsStartError(
+            `nats-server did not become ready on ${url} within ${natsReadyTimeoutMs} ms (waiting for a connection and $JS.API.INFO): ${(err as Error).message}`,
+            output,
+          );
+        await new Promise((r) => setTimeout(r, 200));
+      } finally {
+        await nc?.close().catch(() => undefined);
       }
     }
   }
 
-  async function stop(): Promise<void> {
+  async function stop(signal: NodeJS.Signals = 'SIGTERM'): Promise<void> {
     const proc = child;
     child = undefined;
     if (!proc || proc.exitCode !== null) return;
     const exited = new Promise<void>((resolve) => proc.once('exit', () => resolve()));
-    proc.kill('SIGTERM');
+    proc.kill(signal);
     const killTimer = setTimeout(() => proc.kill('SIGKILL'), 5_000);
     await exited;
     clearTimeout(killTimer);
   }
 
-  try {
-    await start();
-  } catch (err) {
-    await stop();
-    rmSync(dir, { recursive: true, force: true });
-    throw err;
+  // The port was free a moment ago; another process may bind it first: retry on a fresh one.
+  for (let attempt = 1; ; attempt++) {
+    try {
+      await start();
+      break;
+    } catch (err) {
+      await stop();
+      if (attempt < 5 && /address already in use/i.test(output)) {
+        port = await freePort();
+        url = `nats://127.0.0.1:${port}`;
+        writeConfig();
+        continue;
+      }
+      rmSync(dir, { recursive: true, force: true });
+      throw err;
+    }
   }
 
   const identity = (kp: { getPublicKey(): string; getSeed(): Uint8Array }, jwt: string): NatsIdentity => ({
@@ -196,7 +230,8 @@ export async function startOperatorModeNats(options: { name?: string } = {}): Pr
         ...opts,
       });
     },
-    stop,
+    stop: () => stop(),
+    kill: () => stop('SIGKILL'),
     restart: start,
     async dispose() {
       await stop();

@@ -32,6 +32,11 @@ export interface AgentOptions {
 }
 
 const authFailure = /authorization|authentication|revoked|user jwt/i;
+/**
+ * The server gave up waiting for our CONNECT (a busy machine, a slow client): says nothing
+ * about the credentials, and reading it as a refusal would make the agent drop a valid cluster.
+ */
+const transientAuthFailure = /authentication timeout/i;
 
 /**
  * The agent's life: credentials (stored, or obtained by registering once), then a
@@ -46,18 +51,28 @@ export async function runAgent(options: AgentOptions): Promise<void> {
   );
 
   let nc: NatsConnection;
-  try {
-    nc = await connect({
-      servers: options.servers,
-      name: `flotilla-agent-${credentials.clusterId}`,
-      authenticator: jwtAuthenticator(credentials.userJwt, new TextEncoder().encode(credentials.seed)),
-      inboxPrefix: agentInboxPrefix(credentials.clusterId),
-      timeout: durations.connectTimeoutMs,
-      maxReconnectAttempts: -1,
-      reconnectTimeWait: durations.reconnectWaitMs,
-    });
-  } catch (err) {
-    throw classifyConnectionError(err, options.store);
+  // The first connection is retried with backoff while the failure is transient (server not
+  // up yet, Authentication Timeout on a loaded machine); a refusal of the credentials ends it.
+  for (let attempt = 0; ; attempt++) {
+    try {
+      nc = await connect({
+        servers: options.servers,
+        name: `flotilla-agent-${credentials.clusterId}`,
+        authenticator: jwtAuthenticator(credentials.userJwt, new TextEncoder().encode(credentials.seed)),
+        inboxPrefix: agentInboxPrefix(credentials.clusterId),
+        timeout: durations.connectTimeoutMs,
+        maxReconnectAttempts: -1,
+        reconnectTimeWait: durations.reconnectWaitMs,
+      });
+      break;
+    } catch (err) {
+      const error = classifyConnectionError(err, options.store);
+      if (!error.retryable || options.signal.aborted) throw error;
+      const wait = Math.min(durations.registrationRetryInitialMs * 2 ** attempt, durations.registrationRetryMaxMs);
+      options.log(`cluster ${credentials.clusterId}: ${error.message}; retrying in ${wait} ms`);
+      await new Promise((r) => setTimeout(r, wait));
+      if (options.signal.aborted) return;
+    }
   }
   options.log(`cluster ${credentials.clusterId}: connected`);
 
@@ -142,7 +157,7 @@ async function openOutbox(options: AgentOptions, nc: NatsConnection): Promise<Ou
 function classifyConnectionError(err: unknown, store: CredentialsStore): AgentError {
   const message =
     err instanceof Error ? `${err.message}${err.cause instanceof Error ? `: ${err.cause.message}` : ''}` : String(err);
-  if (authFailure.test(message)) {
+  if (authFailure.test(message) && !transientAuthFailure.test(message)) {
     return new CredentialsRevokedError(
       `NATS refuses this cluster's credentials (${message}): the cluster was probably deregistered. Remove the credentials in ${store.description} and register again with a new token.`,
       { cause: err },

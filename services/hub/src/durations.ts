@@ -1,6 +1,6 @@
 /**
  * Every interval and timeout of the hub's own code, in one place (the NATS side keeps its
- * own in nats/durations.ts). Milliseconds.
+ * own in nats/durations.ts). Milliseconds unless the name says otherwise.
  */
 export const durations = {
   /** How long a registration token stays usable when the request names no ttl. */
@@ -31,6 +31,8 @@ export const durations = {
   statusAckWaitMs: 30_000,
   /** A report whose append failed (database down) comes back after this long. */
   statusNakDelayMs: 2_000,
+  /** Retry-After (seconds) of a 503 while the database is unreachable: about a restart's length. */
+  unavailableRetryAfterSeconds: 5,
   /** The status consumer is re-opened after this long when it ends (NATS restart, stream recreated). */
   statusConsumerRestartMs: 1_000,
 } as const;

@@ -52,13 +52,34 @@ async function serve(config: HubConfig): Promise<void> {
     });
     await app.listen(config.FLOTILLA_HUB_HTTP_PORT, config.FLOTILLA_HUB_HTTP_HOST);
   } catch (err) {
-    await app?.close().catch(() => undefined);
-    await database.close().catch(() => undefined);
-    await telemetry.shutdown().catch(() => undefined);
-    throw err;
+    // Said first, then cleaned up within a bound: a hub that cannot serve (port taken, NATS
+    // refused) must exit non-zero so that its supervisor restarts it, even if a close hangs.
+    logger.error(`cannot start: ${(err as Error).message ?? String(err)}`);
+    exitAfterCleanup(1, async () => {
+      await app?.close().catch(() => undefined);
+      await database.close().catch(() => undefined);
+      await telemetry.shutdown().catch(() => undefined);
+    });
+    return;
   }
   logger.log(`hub listening on http://${config.FLOTILLA_HUB_HTTP_HOST}:${config.FLOTILLA_HUB_HTTP_PORT}`);
   onShutdown(app, database, telemetry);
+}
+
+/** Runs the cleanup, then exits with `code`; exits 1 if it fails or outlasts the shutdown timeout. */
+function exitAfterCleanup(code: number, cleanup: () => Promise<void>): void {
+  const timer = setTimeout(() => {
+    logger.error(`shutdown did not finish within ${durations.shutdownTimeoutMs} ms, exiting`);
+    process.exit(1);
+  }, durations.shutdownTimeoutMs);
+  timer.unref();
+  cleanup().then(
+    () => process.exit(code),
+    (err: unknown) => {
+      logger.error(`shutdown failed: ${(err as Error).message}`);
+      process.exit(1);
+    },
+  );
 }
 
 function onShutdown(app: INestApplication, database: HubDatabase, telemetry: Telemetry): void {
@@ -67,23 +88,12 @@ function onShutdown(app: INestApplication, database: HubDatabase, telemetry: Tel
     if (stopping) return;
     stopping = true;
     logger.log(`${signal}: shutting down`);
-    const timer = setTimeout(() => {
-      logger.error(`shutdown did not finish within ${durations.shutdownTimeoutMs} ms, exiting`);
-      process.exit(1);
-    }, durations.shutdownTimeoutMs);
-    timer.unref();
-    void (async () => {
-      try {
-        await app.close();
-        await database.close();
-        // Last, so the spans of the shutdown itself are exported too.
-        await telemetry.shutdown();
-        process.exit(0);
-      } catch (err) {
-        logger.error(`shutdown failed: ${(err as Error).message}`);
-        process.exit(1);
-      }
-    })();
+    exitAfterCleanup(0, async () => {
+      await app.close();
+      await database.close();
+      // Last, so the spans of the shutdown itself are exported too.
+      await telemetry.shutdown();
+    });
   };
   process.once('SIGINT', () => stop('SIGINT'));
   process.once('SIGTERM', () => stop('SIGTERM'));

@@ -133,8 +133,21 @@ export class PostgresEventStore implements EventStore {
     }
   }
 
-  /** Stops the LISTEN connection, and the DataSource if the store created it. */
+  /** Loops running on this store (projection runners): close() stops them before the pool goes. */
+  private readonly backgroundLoops = new Set<{ stop(): Promise<void> }>();
+
+  /** Registers a background loop; returns its deregistration. */
+  trackBackgroundLoop(loop: { stop(): Promise<void> }): () => void {
+    this.backgroundLoops.add(loop);
+    return () => this.backgroundLoops.delete(loop);
+  }
+
+  /**
+   * Stops the background loops on this store, the LISTEN connection, and the DataSource if the
+   * store created it. Loops first: one still polling a closed pool would fail and log forever.
+   */
   async close(): Promise<void> {
+    await Promise.all([...this.backgroundLoops].map((loop) => loop.stop().catch(() => undefined)));
     this.notifier.close();
     if (this.ownsDataSource && this.dataSource.isInitialized) await this.dataSource.destroy();
   }

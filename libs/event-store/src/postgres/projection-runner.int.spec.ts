@@ -155,6 +155,19 @@ describe('ProjectionRunner (real Postgres)', () => {
     expect((await seen('rebuilt')).map((r) => r.n)).toEqual([1, 2, 3, 4, 5, 6]);
   });
 
+  it('stops when its store closes (never polls a closed pool), and logs nothing after', async () => {
+    const projection = new SeenProjection('orphaned');
+    await projection.ensureTable(store);
+    const run = new ProjectionRunner(store, projection, { pollIntervalMs: 20 });
+    run.start();
+    await waitFor(async () => (await run.checkpoint()) === 0);
+    await store.close();
+    expect(run.isRunning).toBe(false);
+    const loggedAtClose = logged.length;
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(logged.slice(loggedAtClose)).toEqual([]);
+  });
+
   it('is woken by the NOTIFY of an append long before its poll interval', async () => {
     const projection = new SeenProjection('notified');
     await projection.ensureTable(store);

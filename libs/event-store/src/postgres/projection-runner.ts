@@ -3,6 +3,7 @@
 // not at all, whatever crashes when. The checkpoint row is locked for the batch, so two hub
 // replicas running the same projection take turns instead of applying twice.
 
+import { isDatabaseUnavailable } from './database-unavailable';
 import type { EntityManager } from 'typeorm';
 import type { RecordedEvent } from '../event-store.port';
 import { EventStoreError, ProjectionFailedError } from '../errors';
@@ -38,6 +39,7 @@ export class ProjectionRunner {
   private wake: (() => void) | undefined;
   private wakePending = false;
   private unsubscribe: (() => void) | undefined;
+  private untrack: (() => void) | undefined;
 
   constructor(
     private readonly store: PostgresEventStore,
@@ -59,6 +61,7 @@ export class ProjectionRunner {
     this.running = true;
     this.lastError = undefined;
     this.unsubscribe = this.store.notifier.subscribe(() => this.wakeUp());
+    this.untrack = this.store.trackBackgroundLoop(this);
     this.loop = this.follow();
   }
 
@@ -70,6 +73,8 @@ export class ProjectionRunner {
     this.loop = undefined;
     this.unsubscribe?.();
     this.unsubscribe = undefined;
+    this.untrack?.();
+    this.untrack = undefined;
   }
 
   /** Processes up to the head at call time; returns the checkpoint reached. Throws ProjectionFailedError. */
@@ -120,8 +125,14 @@ export class ProjectionRunner {
           this.running = false;
           break;
         }
-        // The database itself failed (restart, network): keep trying at the poll interval.
         this.lastError = err as Error;
+        // The pool was closed under the loop (its owner forgot to stop it first): retrying can
+        // never succeed and would log until the process ends.
+        if (!this.store.dataSource.isInitialized) {
+          this.running = false;
+          break;
+        }
+        // The database itself failed (restart, network): keep trying at the poll interval.
         this.store.logger.warn(`projection ${this.projection.name}: batch failed, retrying`, { error: String(err) });
       }
       if (!caughtUp) continue;
@@ -149,6 +160,9 @@ export class ProjectionRunner {
         try {
           await this.projection.apply(events, tx);
         } catch (err) {
+          // A lost connection is the database's failure, not the projection's: retried by the
+          // loop. Stopping here would freeze the read model until a restart (seen with kill -9).
+          if (isDatabaseUnavailable(err)) throw err;
           throw this.failed(err, from);
         }
       }

@@ -28,6 +28,8 @@ export interface StartKubeApiServerOptions {
   controllers?: string[];
   /** How long to wait for /readyz; the server is usually ready in 2-5 s. */
   readyTimeoutMs?: number;
+  /** More kube-apiserver flags (e.g. `--min-request-timeout=3` so watches end every few seconds). */
+  apiserverArgs?: string[];
 }
 
 export const KUBE_VERSION = 'v1.20.2';
@@ -69,7 +71,7 @@ export async function startKubeApiServer(opts: StartKubeApiServerOptions = {}): 
     try {
       return await startLocal(bins, opts);
     } catch (err) {
-      if (attempt >= 3 || !(err instanceof PortRaceError)) throw err;
+      if (attempt >= 5 || !(err instanceof PortRaceError)) throw err;
     }
   }
 }
@@ -180,6 +182,7 @@ async function startLocal(bins: Binaries, opts: StartKubeApiServerOptions): Prom
       // No token controller runs by default, so Pods would be rejected for lack of a token.
       '--disable-admission-plugins=ServiceAccount',
       '--profiling=false',
+      ...(opts.apiserverArgs ?? []),
     ]);
     procs.push(apiserver);
     const url = `https://127.0.0.1:${apiPort}`;

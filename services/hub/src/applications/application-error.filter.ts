@@ -1,6 +1,6 @@
 import { Catch, type ArgumentsHost, type ExceptionFilter } from '@nestjs/common';
 import { InvalidApplicationError } from '@flotilla/domain';
-import { HttpErrorFilter, toErrorBody } from '../errors/http-error.filter';
+import { HttpErrorFilter, toErrorBody, type HttpResponse } from '../errors/http-error.filter';
 
 /**
  * The hub's error body plus `issues` ([{path, message}], every problem of an application at
@@ -13,7 +13,7 @@ export class ApplicationErrorFilter implements ExceptionFilter {
 
   catch(err: unknown, host: ArgumentsHost): void {
     if (!(err instanceof InvalidApplicationError)) return this.hubFilter.catch(err, host);
-    const response = host.switchToHttp().getResponse<{ status(code: number): { json(body: unknown): void } }>();
+    const response = host.switchToHttp().getResponse<HttpResponse>();
     const body = toErrorBody(err);
     response.status(body.statusCode).json({ ...body, issues: err.issues });
   }

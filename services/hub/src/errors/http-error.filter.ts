@@ -1,6 +1,8 @@
 import { Catch, HttpException, Logger, type ArgumentsHost, type ExceptionFilter } from '@nestjs/common';
 import type { ErrorBody } from '@flotilla/api';
 import { FlotillaError, ValidationError, type ErrorCategory } from '@flotilla/domain';
+import { durations } from '../durations';
+import { isDatabaseUnavailable } from '@flotilla/event-store';
 
 /**
  * The single place where errors become HTTP responses. Domain and application errors carry
@@ -57,7 +59,26 @@ export function toErrorBody(err: unknown): ErrorBody {
       message: Array.isArray(message) ? message.join('; ') : String(message),
     };
   }
+  if (isDatabaseUnavailable(err)) {
+    return {
+      statusCode: 503,
+      error: 'unavailable',
+      code: 'database-unavailable',
+      message: 'the database is unavailable; retry later',
+    };
+  }
   return { statusCode: 500, error: 'internal', code: 'internal', message: 'internal error' };
+}
+
+/** Headers that go with a body: a 503 says when to come back. */
+export function errorHeaders(body: ErrorBody): Record<string, string> {
+  return body.statusCode === 503 ? { 'retry-after': String(durations.unavailableRetryAfterSeconds) } : {};
+}
+
+/** What the filters use of Express's response. */
+export interface HttpResponse {
+  set(headers: Record<string, string>): unknown;
+  status(code: number): { json(body: unknown): void };
 }
 
 @Catch()
@@ -67,7 +88,8 @@ export class HttpErrorFilter implements ExceptionFilter {
   catch(err: unknown, host: ArgumentsHost): void {
     const body = toErrorBody(err);
     if (body.statusCode >= 500) this.logger.error(err instanceof Error ? (err.stack ?? err.message) : String(err));
-    const response = host.switchToHttp().getResponse<{ status(code: number): { json(body: unknown): void } }>();
+    const response = host.switchToHttp().getResponse<HttpResponse>();
+    response.set(errorHeaders(body));
     response.status(body.statusCode).json(body);
   }
 }

@@ -9,6 +9,8 @@ export class NatsUnavailableError extends Error {
   override readonly name = 'NatsUnavailableError';
 }
 
+const transientConnectFailure = /authentication timeout|timeout|EPIPE|ECONNRESET/i;
+
 /**
  * Connects once at start-up (failing start-up with the reason when NATS is not there) and
  * then reconnects forever: a NATS outage must not take the hub's API down.
@@ -20,20 +22,30 @@ export async function connectNats(options: {
 }): Promise<NatsConnection> {
   const logger = new Logger('Nats');
   let nc: NatsConnection;
-  try {
-    nc = await connect({
-      servers: options.servers,
-      name: options.name,
-      authenticator: credsAuthenticator(new TextEncoder().encode(options.creds)),
-      timeout: natsDurations.connectTimeoutMs,
-      maxReconnectAttempts: -1,
-      reconnectTimeWait: natsDurations.reconnectWaitMs,
-    });
-  } catch (err) {
-    throw new NatsUnavailableError(
-      `cannot connect to NATS at ${options.servers.join(', ')} as ${options.name}: ${(err as Error).message}`,
-      { cause: err },
-    );
+  for (let attempt = 1; ; attempt++) {
+    try {
+      nc = await connect({
+        servers: options.servers,
+        name: options.name,
+        authenticator: credsAuthenticator(new TextEncoder().encode(options.creds)),
+        timeout: natsDurations.connectTimeoutMs,
+        maxReconnectAttempts: -1,
+        reconnectTimeWait: natsDurations.reconnectWaitMs,
+      });
+      break;
+    } catch (err) {
+      // A loaded machine (or server) fails a first attempt without anything being wrong:
+      // `Authentication Timeout` is the server tired of waiting for our CONNECT, not a refusal.
+      if (attempt < 3 && transientConnectFailure.test((err as Error).message ?? '')) {
+        logger.warn(`${options.name}: connecting to NATS failed (${(err as Error).message}); retrying`);
+        await new Promise((r) => setTimeout(r, natsDurations.reconnectWaitMs));
+        continue;
+      }
+      throw new NatsUnavailableError(
+        `cannot connect to NATS at ${options.servers.join(', ')} as ${options.name}: ${(err as Error).message}`,
+        { cause: err },
+      );
+    }
   }
   void (async () => {
     for await (const status of nc.status()) {

@@ -122,7 +122,9 @@ export class StatusIngester {
       try {
         const consumer = await js.consumers.get(config.stream, config.consumer);
         this.messages = await consumer.consume({ max_messages: 64 });
-        if (this.stopped) await this.messages.close();
+        // Not awaited: close() resolves only once the iterator below has drained its stop
+        // marker, so awaiting it here (stop() ran while consume() was opening) never returns.
+        if (this.stopped) void this.messages.close();
         // One at a time, in delivery order: a cluster's reports are appended in the order sent.
         for await (const msg of this.messages) await this.handle(msg);
       } catch (err) {
