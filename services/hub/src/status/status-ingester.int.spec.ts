@@ -7,6 +7,7 @@ import { connectTestNats, createTestDatabase, uniqueName, type TestDatabase } fr
 import { openHubDatabase, type HubDatabase } from '../database/hub-data-source';
 import { clustersProjection } from '../projections/clusters.projection';
 import { ReadModelClusterDirectory } from './cluster-directory';
+import { statusEventId } from './report-identity';
 import { StatusIngester, STATUS_REJECTIONS_STREAM } from './status-ingester';
 import type { StatusConfig } from './status.config';
 import { clusterRegistered, reports } from './testing/status-reports';
@@ -131,7 +132,7 @@ async function pendingAcks(config: StatusConfig): Promise<number> {
 }
 
 describe('status ingestion', () => {
-  it('appends reports as the contract events, in order, with the message id as event id and the agent as actor', async () => {
+  it('appends reports as the contract events, in order, with an event id scoped to the cluster, the report id as causation and the agent as actor', async () => {
     const s = await setup();
     const assignment = { revision: 3, commit: 'abc123', bundle: 'sha256:1111' };
     const sent = [
@@ -144,7 +145,8 @@ describe('status ingestion', () => {
 
     const events = await statusEvents(s.clusterId, 4);
     expect(events.map((e) => e.type)).toEqual(['SyncStarted', 'SyncSucceeded', 'HealthChanged', 'DriftDetected']);
-    expect(events.map((e) => e.id)).toEqual(sent.map((r) => r.meta!.id));
+    expect(events.map((e) => e.id)).toEqual(sent.map((r) => statusEventId(s.clusterId, r.meta!.id)));
+    expect(events.map((e) => e.metadata.causationId)).toEqual(sent.map((r) => r.meta!.id));
     expect(events.every((e) => e.metadata.actor === `agent:${s.clusterId}`)).toBe(true);
     expect(events[0]!.metadata.traceparent).toBe('00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01');
     expect(events[0]!.data).toMatchObject({
@@ -195,7 +197,7 @@ describe('status ingestion', () => {
     await s.publish(good);
 
     const events = await statusEvents(s.clusterId, 1);
-    expect(events.map((e) => e.id)).toEqual([good.meta!.id]);
+    expect(events.map((e) => e.metadata.causationId)).toEqual([good.meta!.id]);
     const mine = await rejections(s.clusterId, 2);
     const theirs = await rejections(s.other, 1);
     expect(mine.map((e) => e.type)).toEqual(['StatusRejected', 'StatusRejected']);
@@ -249,7 +251,7 @@ describe('status ingestion', () => {
     await s.publish(report);
 
     const events = await statusEvents(s.clusterId, 1);
-    expect(events.map((e) => e.id)).toEqual([report.meta!.id]);
+    expect(events.map((e) => e.metadata.causationId)).toEqual([report.meta!.id]);
     expect(attempts).toBe(3);
     expect(s.ingester.stats.retried).toBe(2);
     await eventually('the report acknowledged', async () => ((await pendingAcks(s.config)) === 0 ? true : undefined));

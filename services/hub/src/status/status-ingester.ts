@@ -55,8 +55,10 @@ export interface IngestionStats {
 /**
  * Moves agents' status reports from the FLOTILLA_STATUS stream into the log. One durable pull
  * consumer is shared by every hub replica, so each report is handled by one of them; a report
- * is acknowledged only after its event is committed in Postgres (its message id is the event
- * id, so a redelivery hits DuplicateEventIdError, appends nothing and is acknowledged), is
+ * is acknowledged only after its event is committed in Postgres (its event id is derived from
+ * the cluster and the report id, so a redelivery hits DuplicateEventIdError on the same stream
+ * and type, appends nothing and is acknowledged; the same id held by another report is an
+ * attempt, refused and recorded), is
  * retried later (nak with delay) when the database fails, and is recorded as StatusRejected
  * and terminated when it can never become an event, so a bad report never blocks the stream.
  */
@@ -170,7 +172,7 @@ export class StatusIngester {
       if (!(err instanceof StatusReportRejectedError)) throw err;
       return this.reject(msg, err);
     }
-    span.setAttribute(Attr.messageId, decoded.id);
+    span.setAttribute(Attr.messageId, decoded.reportId);
     const clusterId = subject.clusterId;
     const standing = await this.options.clusters.standing(clusterId);
     if (standing !== 'registered') {
@@ -179,29 +181,45 @@ export class StatusIngester {
         new StatusReportRejectedError(
           `cluster ${clusterId} is ${standing === 'unknown' ? 'not registered' : 'deregistered'}`,
           {
-            messageId: decoded.id,
+            messageId: decoded.reportId,
             clusterId,
           },
         ),
       );
     }
-    const metadata: EventMetadata = { actor: `agent:${clusterId}`, ...traceMetadata(msg) };
+    // The report id is kept as the causation: the message that caused the event.
+    const metadata: EventMetadata = {
+      actor: `agent:${clusterId}`,
+      causationId: decoded.reportId,
+      ...traceMetadata(msg),
+    };
+    const streamId = clusterStreamId(clusterId);
     try {
       await this.options.store.append(
-        clusterStreamId(clusterId),
+        streamId,
         [{ id: decoded.id, type: decoded.event.type, data: decoded.event.data }],
         { expectedVersion: 'any', metadata },
       );
       this.stats.appended += 1;
     } catch (err) {
       if (err instanceof DuplicateEventIdError) {
+        if (err.recorded?.streamId !== streamId || err.recorded.type !== decoded.event.type) {
+          // The agent reused one of its report ids for another report: never taken as done.
+          return this.reject(
+            msg,
+            new StatusReportRejectedError(`report id ${decoded.reportId} was already used for another report`, {
+              messageId: decoded.reportId,
+              clusterId,
+            }),
+          );
+        }
         // Recorded by an earlier delivery whose ack was lost: nothing to do but acknowledge.
         this.stats.duplicates += 1;
       } else if (err instanceof InvalidEventError) {
         return this.reject(
           msg,
           new StatusReportRejectedError(`the event store refused the report: ${err.message}`, {
-            messageId: decoded.id,
+            messageId: decoded.reportId,
             clusterId,
           }),
         );
