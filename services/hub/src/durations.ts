@@ -31,6 +31,13 @@ export const durations = {
   statusAckWaitMs: 30_000,
   /** A report whose append failed (database down) comes back after this long. */
   statusNakDelayMs: 2_000,
+  /** A report that came ahead of a missing predecessor (report-order.ts) is looked at again after this long. */
+  statusHoldDelayMs: 500,
+  /**
+   * How long a report waits for a missing predecessor before the gap is accepted: past two ack
+   * waits, a predecessor held by a dead consumer has been redelivered.
+   */
+  statusGapWaitMs: 2 * 30_000,
   /** The status consumer is re-opened after this long when it ends (NATS restart, stream recreated). */
   statusConsumerRestartMs: 1_000,
 } as const;

@@ -14,6 +14,7 @@ import { DuplicateEventIdError, InvalidEventError, type EventMetadata, type Even
 import { Attr, extractTraceContext } from '@flotilla/telemetry';
 import { durations } from '../durations';
 import type { StatusConfig } from './status.config';
+import { placeReport, reportPlaceOf, type ReportPlace } from './report-order';
 import { decodeStatusReport, StatusReportRejectedError } from './status-event.mapping';
 
 /** Whether a cluster may report: registered and not deregistered. */
@@ -38,11 +39,17 @@ export interface StatusIngesterOptions {
   /** Tests shorten them. */
   nakDelayMs?: number;
   ackWaitMs?: number;
+  holdDelayMs?: number;
+  gapWaitMs?: number;
   restartMs?: number;
 }
 
 export const STATUS_REJECTIONS_STREAM = 'status-rejections';
 const clusterStreamId = (clusterId: string) => `cluster-${clusterId}`;
+/** Events read per step when looking back for a cluster's last recorded report. */
+const placeReadPage = 64;
+/** Held reports remembered before old entries are swept. */
+const maxWaiting = 10_000;
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms).unref());
 
 export interface IngestionStats {
@@ -50,6 +57,10 @@ export interface IngestionStats {
   duplicates: number;
   rejected: number;
   retried: number;
+  /** Deliveries put back to wait for a missing predecessor. */
+  held: number;
+  /** Reports recorded after a later one of their cluster (a gap was accepted before they came). */
+  late: number;
 }
 
 /**
@@ -64,9 +75,15 @@ export interface IngestionStats {
  */
 export class StatusIngester {
   private messages: ConsumerMessages | undefined;
+  /** Per cluster, the place of the last report recorded in order (report-order.ts). */
+  private readonly places = new Map<string, ReportPlace | undefined>();
+  /** The place of the report being handled (one at a time), for reject(). */
+  private refusedAt: { clusterId: string; place: ReportPlace } | undefined;
+  /** Reports held for a missing predecessor, and since when (this process's clock). */
+  private readonly waiting = new Map<string, number>();
   private loop: Promise<void> | undefined;
   private stopped = false;
-  readonly stats: IngestionStats = { appended: 0, duplicates: 0, rejected: 0, retried: 0 };
+  readonly stats: IngestionStats = { appended: 0, duplicates: 0, rejected: 0, retried: 0, held: 0, late: 0 };
 
   constructor(private readonly options: StatusIngesterOptions) {}
 
@@ -163,6 +180,13 @@ export class StatusIngester {
 
   private async process(msg: JsMsg, span: ReturnType<ReturnType<typeof trace.getTracer>['startSpan']>): Promise<void> {
     const subject = parseStatusSubject(msg.subject);
+    const place = reportPlaceOf(
+      msg.headers?.get(Headers.outboxEpoch) || undefined,
+      msg.headers?.get(Headers.outboxSequence) || undefined,
+    );
+    // A refused report takes its place in the order too: its successor must not wait for it.
+    if (subject && place) this.refusedAt = { clusterId: subject.clusterId, place };
+    else this.refusedAt = undefined;
     let decoded: ReturnType<typeof decodeStatusReport>;
     try {
       if (!subject) throw new StatusReportRejectedError('not a status subject');
@@ -187,10 +211,21 @@ export class StatusIngester {
         ),
       );
     }
+    let late = false;
+    if (place) {
+      const verdict = await this.order(clusterId, place);
+      if (verdict === 'hold') {
+        this.stats.held += 1;
+        msg.nak(this.options.holdDelayMs ?? durations.statusHoldDelayMs);
+        return;
+      }
+      late = verdict === 'seen';
+    }
     // The report id is kept as the causation: the message that caused the event.
     const metadata: EventMetadata = {
       actor: `agent:${clusterId}`,
       causationId: decoded.reportId,
+      ...(place ? { report: { epoch: place.epoch, seq: place.seq, ...(late ? { late: true as const } : {}) } } : {}),
       ...traceMetadata(msg),
     };
     const streamId = clusterStreamId(clusterId);
@@ -201,6 +236,8 @@ export class StatusIngester {
         { expectedVersion: 'any', metadata },
       );
       this.stats.appended += 1;
+      if (late) this.stats.late += 1;
+      if (place && !late) this.recorded(clusterId, place);
     } catch (err) {
       if (err instanceof DuplicateEventIdError) {
         if (err.recorded?.streamId !== streamId || err.recorded.type !== decoded.event.type) {
@@ -230,6 +267,60 @@ export class StatusIngester {
     msg.ack();
   }
 
+  /**
+   * Where the report falls in its cluster's order (report-order.ts): `hold` while a
+   * predecessor may still be in flight. The recorded place is this replica's memory, re-read
+   * from the log when it would hold a report (another replica may have recorded since).
+   */
+  private async order(clusterId: string, place: ReportPlace): Promise<'next' | 'seen' | 'hold'> {
+    if (!this.places.has(clusterId)) this.places.set(clusterId, await this.placeInLog(clusterId));
+    let verdict = placeReport(this.places.get(clusterId), place);
+    if (verdict === 'early') {
+      this.places.set(clusterId, await this.placeInLog(clusterId));
+      verdict = placeReport(this.places.get(clusterId), place);
+    }
+    const key = `${clusterId}/${place.epoch}/${place.seq}`;
+    if (verdict !== 'early') {
+      this.waiting.delete(key);
+      return verdict;
+    }
+    const now = Date.now();
+    if (this.waiting.size > maxWaiting) {
+      // Reports another replica recorded meanwhile never come back here: forget the old ones.
+      for (const [k, t] of this.waiting)
+        if (now - t > 2 * (this.options.gapWaitMs ?? durations.statusGapWaitMs)) this.waiting.delete(k);
+    }
+    const since = this.waiting.get(key) ?? now;
+    this.waiting.set(key, since);
+    if (now - since < (this.options.gapWaitMs ?? durations.statusGapWaitMs)) return 'hold';
+    // Waited past any redelivery: the predecessor is not coming (refused, or never journaled).
+    this.waiting.delete(key);
+    this.options.logger.warn(
+      `cluster ${clusterId}: accepting a gap before report ${place.seq} (recorded up to ${this.places.get(clusterId)?.seq ?? 'nothing'})`,
+    );
+    return 'next';
+  }
+
+  private recorded(clusterId: string, place: ReportPlace): void {
+    this.places.set(clusterId, place);
+  }
+
+  /** The place of the cluster's last report recorded in order, read back from its stream. */
+  private async placeInLog(clusterId: string): Promise<ReportPlace | undefined> {
+    const streamId = clusterStreamId(clusterId);
+    let to = await this.options.store.streamVersion(streamId);
+    while (to > 0) {
+      const from = Math.max(1, to - placeReadPage + 1);
+      const events = await this.options.store.readStream(streamId, { fromVersion: from, limit: to - from + 1 });
+      for (let i = events.length - 1; i >= 0; i--) {
+        const report = events[i]!.metadata.report;
+        if (report && !report.late) return { epoch: report.epoch, seq: report.seq };
+      }
+      to = from - 1;
+    }
+    return undefined;
+  }
+
   /** Records why (never the body), then terminates the message so it is not redelivered. */
   private async reject(msg: JsMsg, rejection: StatusReportRejectedError): Promise<void> {
     const data: Record<string, string> = { subject: msg.subject, reason: rejection.reason };
@@ -241,6 +332,10 @@ export class StatusIngester {
       metadata: { actor: 'system:status-ingestion', ...traceMetadata(msg) },
     });
     this.stats.rejected += 1;
+    if (this.refusedAt) {
+      const { clusterId, place } = this.refusedAt;
+      if (placeReport(this.places.get(clusterId), place) === 'next') this.recorded(clusterId, place);
+    }
     this.options.logger.warn(`rejected a status report on ${msg.subject}: ${rejection.reason}`);
     // No reason payload: nats-server 2.9 recognises only a bare +TERM (the reason is in the log).
     msg.term();
