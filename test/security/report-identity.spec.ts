@@ -160,7 +160,13 @@ describe('report identity is scoped to the reporting cluster (issue 10, finding 
       'the victim’s ClusterDisconnected',
     );
     expect(disconnected.metadata.actor).toBe('system:liveness');
-    expect((await g.fleet.api('GET', `/api/v1/clusters/${victim.id}`)).body.state).toBe('disconnected');
+    // The view follows the log (a projection): it says so shortly after.
+    await eventually(
+      async () =>
+        (await g.fleet.api('GET', `/api/v1/clusters/${victim.id}`)).body.state === 'disconnected' ? true : undefined,
+      15_000,
+      'the clusters view to say disconnected',
+    );
   });
 
   it('keeps a report id to one report: a redelivery is recorded once, a reuse for another report is refused', async () => {

@@ -40,4 +40,11 @@ export const durations = {
   statusGapWaitMs: 2 * 30_000,
   /** The status consumer is re-opened after this long when it ends (NATS restart, stream recreated). */
   statusConsumerRestartMs: 1_000,
+  /** A status batch waits this long to fill once its first report is in (it never waits when full). */
+  statusBatchWaitMs: 5,
+  /**
+   * A cluster found registered is not looked up again for this long: its reports for at most
+   * this long after a deregistration are still recorded (they were sent before it took effect).
+   */
+  statusStandingCacheMs: 2_000,
 } as const;

@@ -68,10 +68,12 @@ async function setup(options: { store?: EventStore; register?: boolean } = {}): 
     });
   }
   const store = options.store ?? hub.eventStore;
+  const directory = new ReadModelClusterDirectory(hub.dataSource);
   const ingester = new StatusIngester({
     nc,
     store,
-    clusters: new ReadModelClusterDirectory(hub.dataSource, hub.eventStore),
+    clusters: directory,
+    ledger: directory,
     config,
     logger: silent,
     nakDelayMs: 100,
@@ -232,14 +234,14 @@ describe('status ingestion', () => {
     let attempts = 0;
     const flaky: EventStore = new Proxy(hub.eventStore, {
       get(target, property, receiver) {
-        if (property === 'append') {
-          return async (...args: Parameters<EventStore['append']>) => {
+        if (property === 'append' || property === 'appendMany') {
+          return async (...args: unknown[]) => {
             attempts += 1;
             if (failuresLeft > 0) {
               failuresLeft -= 1;
               throw new Error('Connection terminated unexpectedly');
             }
-            return target.append(...args);
+            return (target[property] as (...a: unknown[]) => Promise<unknown>).apply(target, args);
           };
         }
         const value = Reflect.get(target, property, receiver) as unknown;
