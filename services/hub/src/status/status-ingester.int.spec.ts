@@ -1,7 +1,8 @@
+import { randomUUID } from 'node:crypto';
 import { toBinary } from '@bufbuild/protobuf';
 import { jetstream, jetstreamManager, type JetStreamClient, type JetStreamManager } from '@nats-io/jetstream';
 import { headers as natsHeaders, type NatsConnection } from '@nats-io/transport-node';
-import { Health, statusSubject, StatusReportSchema, type StatusReport } from '@flotilla/contracts';
+import { Headers, Health, statusSubject, StatusReportSchema, type StatusReport } from '@flotilla/contracts';
 import { ProjectionRunner, type EventStore, type RecordedEvent } from '@flotilla/event-store';
 import { connectTestNats, createTestDatabase, uniqueName, type TestDatabase } from '@flotilla/testing';
 import { openHubDatabase, type HubDatabase } from '../database/hub-data-source';
@@ -48,12 +49,12 @@ interface Setup {
   ingester: StatusIngester;
   publish(
     report: StatusReport | Uint8Array,
-    options?: { clusterId?: string; msgId?: string; kind?: string },
+    options?: { clusterId?: string; msgId?: string; kind?: string; place?: { epoch: string; seq: number } },
   ): Promise<void>;
 }
 
 /** Two registered-or-not clusters with their own subjects, a stream and a consumer for this test only. */
-async function setup(options: { store?: EventStore; register?: boolean } = {}): Promise<Setup> {
+async function setup(options: { store?: EventStore; register?: boolean; gapWaitMs?: number } = {}): Promise<Setup> {
   const clusterId = uniqueName('c');
   const other = uniqueName('c');
   const config: StatusConfig = {
@@ -78,6 +79,8 @@ async function setup(options: { store?: EventStore; register?: boolean } = {}): 
     logger: silent,
     nakDelayMs: 100,
     restartMs: 100,
+    holdDelayMs: 100,
+    ...(options.gapWaitMs !== undefined ? { gapWaitMs: options.gapWaitMs } : {}),
   });
   await ingester.ensureStream();
   // Idempotent: a second replica (or a restart) does the same without error.
@@ -95,6 +98,10 @@ async function setup(options: { store?: EventStore; register?: boolean } = {}): 
       const id = o.msgId ?? (report instanceof Uint8Array ? uniqueName('raw') : report.meta!.id);
       const h = natsHeaders();
       h.set('traceparent', '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01');
+      if (o.place) {
+        h.set(Headers.outboxEpoch, o.place.epoch);
+        h.set(Headers.outboxSequence, String(o.place.seq));
+      }
       await js.publish(statusSubject(o.clusterId ?? clusterId, o.kind ?? 'test'), bytes, { msgID: id, headers: h });
     },
   };
@@ -185,6 +192,39 @@ describe('status ingestion', () => {
     await eventually('every report acknowledged', async () => ((await pendingAcks(s.config)) === 0 ? true : undefined));
     expect(events.map((e) => (e.data as { status: string }).status)).toEqual(['progressing', 'healthy']);
     expect(s.ingester.stats.duplicates).toBe(1);
+  });
+
+  it('records a cluster’s reports in the order its agent sent them: one that comes ahead of its predecessor waits for it', async () => {
+    const s = await setup({ gapWaitMs: 60_000 });
+    const epoch = randomUUID();
+    const first = reports.healthChanged(s.clusterId, 'web', Health.PROGRESSING);
+    const second = reports.healthChanged(s.clusterId, 'web', Health.HEALTHY);
+    const third = reports.healthChanged(s.clusterId, 'web', Health.DEGRADED);
+    await s.publish(first, { place: { epoch, seq: 1 } });
+    await statusEvents(s.clusterId, 1);
+    // The second is held by a consumer that died: the third arrives first.
+    await s.publish(third, { place: { epoch, seq: 3 } });
+    await eventually('the third to be held', async () => (s.ingester.stats.held > 0 ? true : undefined));
+    await s.publish(second, { place: { epoch, seq: 2 } });
+    const events = await statusEvents(s.clusterId, 3);
+    expect(events.map((e) => (e.data as { status: string }).status)).toEqual(['progressing', 'healthy', 'degraded']);
+    expect(events.map((e) => e.metadata.report)).toEqual([1, 2, 3].map((seq) => ({ epoch, seq })));
+  });
+
+  it('accepts a gap once its wait is over, and records a straggler as late', async () => {
+    const s = await setup({ gapWaitMs: 500 });
+    const epoch = randomUUID();
+    await s.publish(reports.healthChanged(s.clusterId, 'web', Health.PROGRESSING), { place: { epoch, seq: 1 } });
+    await statusEvents(s.clusterId, 1);
+    await s.publish(reports.healthChanged(s.clusterId, 'web', Health.HEALTHY), { place: { epoch, seq: 3 } });
+    await statusEvents(s.clusterId, 2);
+    await s.publish(reports.healthChanged(s.clusterId, 'web', Health.DEGRADED), { place: { epoch, seq: 2 } });
+    const events = await statusEvents(s.clusterId, 3);
+    expect(events.map((e) => e.metadata.report)).toEqual([
+      { epoch, seq: 1 },
+      { epoch, seq: 3 },
+      { epoch, seq: 2, late: true },
+    ]);
   });
 
   it('records an undecodable report as StatusRejected (no body), terminates it, and goes on with the next', async () => {
