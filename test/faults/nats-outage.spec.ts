@@ -179,7 +179,7 @@ describe('a NATS outage: the agent works on offline and catches up; nothing is l
     // ...and not in the log yet: nothing got through.
     const events = await g.allEvents();
     expect(ofCluster(events, 'DriftDetected')).toEqual([]);
-    expect(events.filter((e) => offlineDrift.some((d) => d.msgId === e.id))).toEqual([]);
+    expect(events.filter((e) => offlineDrift.some((d) => d.msgId === e.metadata.causationId))).toEqual([]);
 
     // A commit while the agent is cut off: the hub (reached by webhook over HTTP) renders it
     // and assigns it in the log; the agent cannot hear of it.
@@ -241,8 +241,8 @@ describe('a NATS outage: the agent works on offline and catches up; nothing is l
     // Exactly once: the journaled reports became events under their own message ids, one each.
     const detected = ofCluster(events, 'DriftDetected');
     const corrected = ofCluster(events, 'DriftCorrected');
-    expect(detected.map((e) => e.id)).toEqual([offlineDrift[0]!.msgId]);
-    expect(corrected.map((e) => e.id)).toEqual([offlineDrift[1]!.msgId]);
+    expect(detected.map((e) => e.metadata.causationId)).toEqual([offlineDrift[0]!.msgId]);
+    expect(corrected.map((e) => e.metadata.causationId)).toEqual([offlineDrift[1]!.msgId]);
     expect(detected[0]!.data).toMatchObject({
       clusterId: eu.id,
       application: 'web',
@@ -262,8 +262,10 @@ describe('a NATS outage: the agent works on offline and catches up; nothing is l
     expect(detected[0]!.position).toBeLessThan(corrected[0]!.position);
     expect(corrected[0]!.position).toBeLessThan(ofCommit(events, 'SyncStarted', commitB)[0]!.position);
     expect(ofCommit(events, 'SyncSucceeded', commitB)).toHaveLength(1);
-    // The log's status events carry no duplicate ids (a redelivery appends nothing).
-    const statusIds = events.filter((e) => e.streamId === `cluster-${eu.id}`).map((e) => e.id);
+    // The log's status events carry no duplicate report ids (a redelivery appends nothing).
+    const statusIds = events
+      .filter((e) => e.streamId === `cluster-${eu.id}` && e.metadata.causationId !== undefined)
+      .map((e) => e.metadata.causationId);
     expect(new Set(statusIds).size).toBe(statusIds.length);
 
     // Liveness saw the outage: connected, disconnected during it, connected again after it.

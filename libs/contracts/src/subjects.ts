@@ -226,4 +226,12 @@ export const Headers = {
   messageId: 'Nats-Msg-Id',
   traceparent: 'traceparent',
   tracestate: 'tracestate',
+  /**
+   * Set by the agent's outbox on every message it sends: its sequence number (1, 2, ... in
+   * the order the agent reported) and the outbox's epoch (a UUID made when its journal
+   * directory was created; a new epoch restarts the sequence). The hub records a cluster's
+   * reports in this order, whatever order they arrive in.
+   */
+  outboxSequence: 'Flotilla-Outbox-Seq',
+  outboxEpoch: 'Flotilla-Outbox-Epoch',
 } as const;

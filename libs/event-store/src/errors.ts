@@ -23,14 +23,22 @@ export class WrongExpectedVersionError extends EventStoreError {
   }
 }
 
-/** An event with this id is already in the log (a retried append that already landed). */
+/**
+ * An event with this id is already in the log. A retried append that already landed has the
+ * same stream and type in `recorded`; anything else took the id first, and the caller must not
+ * take the append as done.
+ */
 export class DuplicateEventIdError extends EventStoreError {
   constructor(
     readonly eventId: string,
-    options?: { cause?: unknown },
+    options?: { cause?: unknown; recorded?: { streamId: string; type: string } },
   ) {
     super(`an event with id ${eventId} is already recorded`, options);
+    if (options?.recorded) this.recorded = options.recorded;
   }
+
+  /** Where the event holding the id is (when the store could read it back). */
+  readonly recorded?: { streamId: string; type: string };
 }
 
 /** The append was malformed (bad stream id, type, id, data...): nothing was written. */

@@ -12,6 +12,12 @@ export interface EventMetadata {
   /** W3C trace context of the work that appended the event. */
   traceparent?: string;
   tracestate?: string;
+  /**
+   * Of an event recorded from an agent's report: its place in the agent's order (outbox epoch
+   * and sequence). `late`: it reached the log after a later report of the same agent, so
+   * views must not let it overwrite what that later report said.
+   */
+  report?: { epoch: string; seq: number; late?: true };
 }
 
 export interface NewEvent<T = unknown> {

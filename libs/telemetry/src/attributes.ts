@@ -9,4 +9,6 @@ export const Attr = {
   messagingSystem: 'messaging.system',
   messagingDestination: 'messaging.destination.name',
   messagingOperation: 'messaging.operation.type',
+  /** Messages handled together (a status batch). */
+  messagingBatchSize: 'messaging.batch.message_count',
 } as const;

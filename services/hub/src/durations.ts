@@ -33,6 +33,20 @@ export const durations = {
   statusNakDelayMs: 2_000,
   /** Retry-After (seconds) of a 503 while the database is unreachable: about a restart's length. */
   unavailableRetryAfterSeconds: 5,
+  /** A report that came ahead of a missing predecessor (report-order.ts) is looked at again after this long. */
+  statusHoldDelayMs: 500,
+  /**
+   * How long a report waits for a missing predecessor before the gap is accepted: past two ack
+   * waits, a predecessor held by a dead consumer has been redelivered.
+   */
+  statusGapWaitMs: 2 * 30_000,
   /** The status consumer is re-opened after this long when it ends (NATS restart, stream recreated). */
   statusConsumerRestartMs: 1_000,
+  /** A status batch waits this long to fill once its first report is in (it never waits when full). */
+  statusBatchWaitMs: 5,
+  /**
+   * A cluster found registered is not looked up again for this long: its reports for at most
+   * this long after a deregistration are still recorded (they were sent before it took effect).
+   */
+  statusStandingCacheMs: 2_000,
 } as const;

@@ -67,7 +67,10 @@ export class InMemoryEventStore implements EventStore {
     checkExpectedVersions(prepared, current);
     for (const write of prepared) {
       for (const event of write.events) {
-        if (this.ids.has(event.id)) throw new DuplicateEventIdError(event.id);
+        if (this.ids.has(event.id)) {
+          const held = this.events.find((e) => e.id === event.id)!;
+          throw new DuplicateEventIdError(event.id, { recorded: { streamId: held.streamId, type: held.type } });
+        }
       }
     }
     const head = this.events.at(-1);

@@ -300,7 +300,13 @@ export class PostgresEventStore implements EventStore {
     }
     if (pgError.code === '23505' && pgError.constraint === 'events_id_key') {
       const id = /\(id\)=\(([0-9a-f-]+)\)/.exec(pgError.detail ?? '')?.[1] ?? 'unknown';
-      return new DuplicateEventIdError(id, { cause: err });
+      // Which event holds the id, so a caller can tell its own retry from an id taken by another.
+      const rows: Array<{ stream_id: string; type: string }> =
+        id === 'unknown'
+          ? []
+          : await this.dataSource.query(`SELECT stream_id, type FROM events WHERE id = $1`, [id]).catch(() => []);
+      const recorded = rows[0] ? { streamId: rows[0].stream_id, type: rows[0].type } : undefined;
+      return new DuplicateEventIdError(id, { cause: err, ...(recorded ? { recorded } : {}) });
     }
     if (pgError.code === '23505' && pgError.constraint === 'events_stream_version_key') {
       // Another writer got there first (only possible for writers that bypass the append

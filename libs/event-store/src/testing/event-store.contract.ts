@@ -110,9 +110,12 @@ export function describeEventStoreContract(adapter: string, create: CreateContra
         const store = await storeWith();
         const id = '6f1c1d1e-8a4b-4c2d-9e0f-112233445566';
         await store.append('s', [{ type: 'A', data: {}, id }], { expectedVersion: 0, metadata: meta });
-        await expect(
-          store.append('t', [{ type: 'A', data: {}, id }], { expectedVersion: 0, metadata: meta }),
-        ).rejects.toBeInstanceOf(DuplicateEventIdError);
+        const refused = await store
+          .append('t', [{ type: 'B', data: {}, id }], { expectedVersion: 0, metadata: meta })
+          .catch((err: unknown) => err);
+        expect(refused).toBeInstanceOf(DuplicateEventIdError);
+        // Where the id is held, so a caller tells its own retry from an id taken by someone else.
+        expect((refused as DuplicateEventIdError).recorded).toEqual({ streamId: 's', type: 'A' });
         expect(await store.streamVersion('t')).toBe(0);
       });
 

@@ -36,7 +36,7 @@ export interface ApplicationRemovedEvent {
 export type AgentStatusEvent = ReconcileEvent | ApplicationRemovedEvent;
 
 export interface ReportEnvelope {
-  /** The message id (a fresh UUID): Nats-Msg-Id and, on the hub, the event id. */
+  /** The report id (a fresh random UUID, v4): Nats-Msg-Id; the hub derives the event id from it and the cluster. */
   id: string;
   clusterId: string;
   sentAt: Date;

@@ -38,7 +38,8 @@ class MapCarrier implements HeaderCarrier {
 /**
  * Turns status events into StatusReports in the outbox, in the order they happened: the
  * reconciler hands them over synchronously, journaling is asynchronous, so enqueues are
- * chained. Each report gets a fresh UUID, its message id and the hub's event id.
+ * chained. Each report gets a fresh random UUID (v4): its message id, from which the hub
+ * derives the event id.
  */
 export class StatusReporter {
   private tail: Promise<void> = Promise.resolve();

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { constants as fsConstants } from 'node:fs';
 import { mkdir, open, readdir, readFile, rename, unlink, writeFile, type FileHandle } from 'node:fs/promises';
 import path from 'node:path';
@@ -76,7 +77,7 @@ export class OutboxJournal {
   static async open(
     dir: string,
     options: JournalOptions,
-  ): Promise<{ journal: OutboxJournal; records: ReplayedRecord[]; tornBytes: number }> {
+  ): Promise<{ journal: OutboxJournal; records: ReplayedRecord[]; tornBytes: number; epoch: string }> {
     const resolved = path.resolve(dir);
     if (openDirs.has(resolved))
       throw new OutboxLockedError(`status outbox ${resolved} is already open in this process`);
@@ -95,6 +96,12 @@ export class OutboxJournal {
       for (const name of names) if (name.endsWith('.tmp')) await unlink(path.join(resolved, name));
       for (const g of generations.slice(0, -1)) await unlink(path.join(resolved, fileName(g)));
 
+      // A fresh journal restarts the sequence at 1, so it gets a fresh epoch: the hub orders a
+      // cluster's reports by (epoch, sequence) and must not take the new 1 for an old report.
+      const epoch =
+        generations.length === 0
+          ? await newEpoch(resolved)
+          : ((await readEpoch(resolved)) ?? (await newEpoch(resolved)));
       if (generations.length === 0) {
         const generation = 1;
         const first = encodeFrame(encodeRecord({ kind: 'checkpoint', ackedSeq: 0, nextSeq: 1 }));
@@ -104,6 +111,7 @@ export class OutboxJournal {
           journal: new OutboxJournal(resolved, generation, handle, first.length, options),
           records: [],
           tornBytes: 0,
+          epoch,
         };
       }
 
@@ -118,7 +126,12 @@ export class OutboxJournal {
         await handle.truncate(validBytes);
         await handle.sync();
       }
-      return { journal: new OutboxJournal(resolved, generation, handle, validBytes, options), records, tornBytes };
+      return {
+        journal: new OutboxJournal(resolved, generation, handle, validBytes, options),
+        records,
+        tornBytes,
+        epoch,
+      };
     } catch (err) {
       await handle?.close().catch(() => undefined);
       openDirs.delete(resolved);
@@ -241,6 +254,25 @@ async function writeDurably(dir: string, name: string, frames: Buffer[]): Promis
   }
   await rename(tmp, path.join(dir, name));
   await syncDir(dir);
+}
+
+const epochFileName = 'epoch';
+const epochPattern = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+
+async function newEpoch(dir: string): Promise<string> {
+  const epoch = randomUUID();
+  await writeDurably(dir, epochFileName, [Buffer.from(`${epoch}\n`)]);
+  return epoch;
+}
+
+async function readEpoch(dir: string): Promise<string | undefined> {
+  try {
+    const text = (await readFile(path.join(dir, epochFileName), 'utf8')).trim();
+    return epochPattern.test(text) ? text : undefined;
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw err;
+  }
 }
 
 async function syncDir(dir: string): Promise<void> {

@@ -1,5 +1,6 @@
 import { jetstream, type JetStreamClient } from '@nats-io/jetstream';
 import { headers as natsHeaders, type MsgHdrs, type NatsConnection, type Status } from '@nats-io/transport-node';
+import { Headers } from '@flotilla/contracts';
 import { backoffDelay } from './backoff';
 import { encodeFrame } from './journal-frame';
 import { encodeRecord, type EntryRecord, type HeaderPairs } from './journal-record';
@@ -106,6 +107,8 @@ export class Outbox {
     private readonly state: OutboxState,
     /** What opening found: entries still to send, and bytes of a torn tail that were dropped. */
     readonly recovered: { entries: number; tornBytes: number },
+    /** Made with the journal: with each entry's sequence, it orders this outbox's messages for the hub. */
+    readonly epoch: string,
     private readonly options: OutboxOptions,
   ) {
     this.limits = {
@@ -124,7 +127,7 @@ export class Outbox {
 
   static async open(options: OutboxOptions): Promise<Outbox> {
     const state = new OutboxState();
-    const { journal, records, tornBytes } = await OutboxJournal.open(options.dir, {
+    const { journal, records, tornBytes, epoch } = await OutboxJournal.open(options.dir, {
       compactMinBytes: options.compactMinBytes ?? outboxLimits.compactMinBytes,
       liveBytes: () => state.bytes,
       snapshot: () => ({
@@ -135,7 +138,7 @@ export class Outbox {
       }),
     });
     for (const { record, size } of records) state.apply(record, size);
-    return new Outbox(journal, state, { entries: state.pending.size, tornBytes }, options);
+    return new Outbox(journal, state, { entries: state.pending.size, tornBytes }, epoch, options);
   }
 
   /**
@@ -293,7 +296,7 @@ export class Outbox {
       try {
         const ack = await js.publish(entry.subject, entry.payload, {
           msgID: entry.msgId,
-          headers: toHeaders(entry.headers),
+          headers: this.headersOf(entry),
           timeout: this.durations.publishTimeoutMs,
         });
         duplicate = ack.duplicate;
@@ -325,6 +328,14 @@ export class Outbox {
         this.inFlight = undefined;
       }
     }
+  }
+
+  /** The entry's own headers, plus its place in this outbox's order (Headers.outboxSequence/outboxEpoch). */
+  private headersOf(entry: PendingEntry): MsgHdrs {
+    const h = toHeaders(entry.headers) ?? natsHeaders();
+    h.set(Headers.outboxSequence, String(entry.seq));
+    h.set(Headers.outboxEpoch, this.epoch);
+    return h;
   }
 
   private watchConnection(nc: NatsConnection): void {

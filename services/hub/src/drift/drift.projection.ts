@@ -23,6 +23,8 @@ export const driftProjection: Projection = {
 
   async apply(events: RecordedEvent[], tx: EntityManager): Promise<void> {
     for (const event of events) {
+      // A report recorded after a later one of its cluster must not overwrite what that one said.
+      if (event.metadata.report?.late) continue;
       const data = (event.data ?? {}) as Record<string, unknown>;
       const clusterId = typeof data.clusterId === 'string' ? data.clusterId : undefined;
       if (!clusterId) continue;

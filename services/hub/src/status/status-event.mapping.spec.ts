@@ -3,6 +3,7 @@ import { create, toBinary } from '@bufbuild/protobuf';
 import { timestampFromDate } from '@bufbuild/protobuf/wkt';
 import { DriftMode, DriftReason, Health, messageMeta, StatusReportSchema } from '@flotilla/contracts';
 import { decodeStatusReport, StatusReportRejectedError } from './status-event.mapping';
+import { statusEventId } from './report-identity';
 import { reports } from './testing/status-reports';
 
 const bytes = (r: Parameters<typeof toBinary<typeof StatusReportSchema>>[1]) => toBinary(StatusReportSchema, r);
@@ -17,10 +18,14 @@ const rejection = (fn: () => unknown): StatusReportRejectedError => {
 };
 
 describe('status report -> status event', () => {
-  it('maps a sync report to the contract event with the message id as event id', () => {
+  it('maps a sync report to the contract event with an event id scoped to the cluster', () => {
     const report = reports.syncStarted('c1', 'web', { revision: 7, commit: 'abc', bundle: 'sha256:1' });
-    const { id, event } = decodeStatusReport(bytes(report), 'c1');
-    expect(id).toBe(report.meta!.id);
+    const { id, reportId, event } = decodeStatusReport(bytes(report), 'c1');
+    expect(reportId).toBe(report.meta!.id);
+    expect(id).toBe(statusEventId('c1', report.meta!.id));
+    // The same report id from another cluster is another event.
+    const other = reports.syncStarted('c2', 'web', { revision: 7, commit: 'abc', bundle: 'sha256:1' }, reportId);
+    expect(decodeStatusReport(bytes(other), 'c2').id).not.toBe(id);
     expect(event).toEqual({
       type: 'SyncStarted',
       data: {
@@ -86,6 +91,17 @@ describe('status report -> status event', () => {
     expect(rejection(() => decodeStatusReport(bytes(noId), 'c1')).reason).toMatch(/meta\.id/);
     const badId = reports.healthChanged('c1', 'web', Health.HEALTHY, 'not-a-uuid');
     expect(rejection(() => decodeStatusReport(bytes(badId), 'c1')).reason).toMatch(/UUID/);
+    // Only random (v4) UUIDs: the v5/v7/v8 forms are the hub's own ids.
+    for (const hubForm of [
+      '6f1c1d1e-8a4b-5c2d-9e0f-112233445566',
+      '019ae9a0-8a4b-7c2d-9e0f-112233445566',
+      '6f1c1d1e-8a4b-8c2d-9e0f-112233445566',
+    ]) {
+      const forged = reports.healthChanged('c1', 'web', Health.HEALTHY, hubForm);
+      const err = rejection(() => decodeStatusReport(bytes(forged), 'c1'));
+      expect(err.reason).toMatch(/version 4/);
+      expect(err.details).toEqual({ messageId: hubForm, clusterId: 'c1' });
+    }
     const empty = create(StatusReportSchema, {
       meta: messageMeta({ id: randomUUID(), clusterId: 'c1', sentAt: new Date() }),
     });

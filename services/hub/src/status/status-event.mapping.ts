@@ -11,6 +11,7 @@ import {
   type ResourceResult as WireResourceResult,
   type StatusReport,
 } from '@flotilla/contracts';
+import { reportIdPattern, statusEventId } from './report-identity';
 
 /** A Kubernetes object as the status events name it (libs/kube's ResourceRef). */
 export interface StatusResourceRef {
@@ -321,12 +322,20 @@ export function statusEventOf(report: StatusReport, clusterId: string): StatusEv
   }
 }
 
+/** A decoded report: the agent's report id, the event id the hub derives from it, and the event. */
+export interface DecodedStatusReport {
+  reportId: string;
+  /** Scoped to the cluster (see report-identity.ts): never the agent's id itself. */
+  id: string;
+  event: StatusEvent;
+}
+
 /**
  * Decodes a report received on a status subject of `subjectClusterId` into the event to
  * append and its id. The subject is what NATS permissions vouch for, so a body naming
  * another cluster is refused rather than recorded on either cluster.
  */
-export function decodeStatusReport(bytes: Uint8Array, subjectClusterId: string): { id: string; event: StatusEvent } {
+export function decodeStatusReport(bytes: Uint8Array, subjectClusterId: string): DecodedStatusReport {
   let report: StatusReport;
   try {
     report = decodeMessage(StatusReportSchema, bytes);
@@ -341,21 +350,23 @@ export function decodeStatusReport(bytes: Uint8Array, subjectClusterId: string):
   }
   const meta = report.meta!;
   const details = { messageId: meta.id, clusterId: subjectClusterId };
-  if (!uuidPattern.test(meta.id))
-    throw new StatusReportRejectedError('meta.id is not a UUID', { clusterId: subjectClusterId });
+  if (!reportIdPattern.test(meta.id))
+    throw new StatusReportRejectedError('meta.id is not a report id (a random UUID, version 4)', {
+      clusterId: subjectClusterId,
+      // Recorded only when it has a UUID's shape: a refusal never stores free text an agent sent.
+      ...(/^[0-9a-f-]{36}$/i.test(meta.id) ? { messageId: meta.id } : {}),
+    });
   if (meta.clusterId !== subjectClusterId)
     throw new StatusReportRejectedError(
       `the report names cluster ${JSON.stringify(meta.clusterId)} but was published on cluster ${subjectClusterId}'s subject`,
       details,
     );
   try {
-    return { id: meta.id, event: statusEventOf(report, subjectClusterId) };
+    const reportId = meta.id.toLowerCase();
+    return { reportId, id: statusEventId(subjectClusterId, reportId), event: statusEventOf(report, subjectClusterId) };
   } catch (err) {
     if (err instanceof StatusReportRejectedError)
       throw new StatusReportRejectedError(err.reason, details, { cause: err });
     throw err;
   }
 }
-
-// The message id becomes the event id, which the event store keeps as a uuid.
-const uuidPattern = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;

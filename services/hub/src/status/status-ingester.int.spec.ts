@@ -1,12 +1,14 @@
+import { randomUUID } from 'node:crypto';
 import { toBinary } from '@bufbuild/protobuf';
 import { jetstream, jetstreamManager, type JetStreamClient, type JetStreamManager } from '@nats-io/jetstream';
 import { headers as natsHeaders, type NatsConnection } from '@nats-io/transport-node';
-import { Health, statusSubject, StatusReportSchema, type StatusReport } from '@flotilla/contracts';
+import { Headers, Health, statusSubject, StatusReportSchema, type StatusReport } from '@flotilla/contracts';
 import { ProjectionRunner, type EventStore, type RecordedEvent } from '@flotilla/event-store';
 import { connectTestNats, createTestDatabase, uniqueName, type TestDatabase } from '@flotilla/testing';
 import { openHubDatabase, type HubDatabase } from '../database/hub-data-source';
 import { clustersProjection } from '../projections/clusters.projection';
 import { ReadModelClusterDirectory } from './cluster-directory';
+import { statusEventId } from './report-identity';
 import { StatusIngester, STATUS_REJECTIONS_STREAM } from './status-ingester';
 import type { StatusConfig } from './status.config';
 import { clusterRegistered, reports } from './testing/status-reports';
@@ -47,12 +49,12 @@ interface Setup {
   ingester: StatusIngester;
   publish(
     report: StatusReport | Uint8Array,
-    options?: { clusterId?: string; msgId?: string; kind?: string },
+    options?: { clusterId?: string; msgId?: string; kind?: string; place?: { epoch: string; seq: number } },
   ): Promise<void>;
 }
 
 /** Two registered-or-not clusters with their own subjects, a stream and a consumer for this test only. */
-async function setup(options: { store?: EventStore; register?: boolean } = {}): Promise<Setup> {
+async function setup(options: { store?: EventStore; register?: boolean; gapWaitMs?: number } = {}): Promise<Setup> {
   const clusterId = uniqueName('c');
   const other = uniqueName('c');
   const config: StatusConfig = {
@@ -67,14 +69,18 @@ async function setup(options: { store?: EventStore; register?: boolean } = {}): 
     });
   }
   const store = options.store ?? hub.eventStore;
+  const directory = new ReadModelClusterDirectory(hub.dataSource);
   const ingester = new StatusIngester({
     nc,
     store,
-    clusters: new ReadModelClusterDirectory(hub.dataSource, hub.eventStore),
+    clusters: directory,
+    ledger: directory,
     config,
     logger: silent,
     nakDelayMs: 100,
     restartMs: 100,
+    holdDelayMs: 100,
+    ...(options.gapWaitMs !== undefined ? { gapWaitMs: options.gapWaitMs } : {}),
   });
   await ingester.ensureStream();
   // Idempotent: a second replica (or a restart) does the same without error.
@@ -92,6 +98,10 @@ async function setup(options: { store?: EventStore; register?: boolean } = {}): 
       const id = o.msgId ?? (report instanceof Uint8Array ? uniqueName('raw') : report.meta!.id);
       const h = natsHeaders();
       h.set('traceparent', '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01');
+      if (o.place) {
+        h.set(Headers.outboxEpoch, o.place.epoch);
+        h.set(Headers.outboxSequence, String(o.place.seq));
+      }
       await js.publish(statusSubject(o.clusterId ?? clusterId, o.kind ?? 'test'), bytes, { msgID: id, headers: h });
     },
   };
@@ -131,7 +141,7 @@ async function pendingAcks(config: StatusConfig): Promise<number> {
 }
 
 describe('status ingestion', () => {
-  it('appends reports as the contract events, in order, with the message id as event id and the agent as actor', async () => {
+  it('appends reports as the contract events, in order, with an event id scoped to the cluster, the report id as causation and the agent as actor', async () => {
     const s = await setup();
     const assignment = { revision: 3, commit: 'abc123', bundle: 'sha256:1111' };
     const sent = [
@@ -144,7 +154,8 @@ describe('status ingestion', () => {
 
     const events = await statusEvents(s.clusterId, 4);
     expect(events.map((e) => e.type)).toEqual(['SyncStarted', 'SyncSucceeded', 'HealthChanged', 'DriftDetected']);
-    expect(events.map((e) => e.id)).toEqual(sent.map((r) => r.meta!.id));
+    expect(events.map((e) => e.id)).toEqual(sent.map((r) => statusEventId(s.clusterId, r.meta!.id)));
+    expect(events.map((e) => e.metadata.causationId)).toEqual(sent.map((r) => r.meta!.id));
     expect(events.every((e) => e.metadata.actor === `agent:${s.clusterId}`)).toBe(true);
     expect(events[0]!.metadata.traceparent).toBe('00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01');
     expect(events[0]!.data).toMatchObject({
@@ -183,6 +194,39 @@ describe('status ingestion', () => {
     expect(s.ingester.stats.duplicates).toBe(1);
   });
 
+  it('records a cluster’s reports in the order its agent sent them: one that comes ahead of its predecessor waits for it', async () => {
+    const s = await setup({ gapWaitMs: 60_000 });
+    const epoch = randomUUID();
+    const first = reports.healthChanged(s.clusterId, 'web', Health.PROGRESSING);
+    const second = reports.healthChanged(s.clusterId, 'web', Health.HEALTHY);
+    const third = reports.healthChanged(s.clusterId, 'web', Health.DEGRADED);
+    await s.publish(first, { place: { epoch, seq: 1 } });
+    await statusEvents(s.clusterId, 1);
+    // The second is held by a consumer that died: the third arrives first.
+    await s.publish(third, { place: { epoch, seq: 3 } });
+    await eventually('the third to be held', async () => (s.ingester.stats.held > 0 ? true : undefined));
+    await s.publish(second, { place: { epoch, seq: 2 } });
+    const events = await statusEvents(s.clusterId, 3);
+    expect(events.map((e) => (e.data as { status: string }).status)).toEqual(['progressing', 'healthy', 'degraded']);
+    expect(events.map((e) => e.metadata.report)).toEqual([1, 2, 3].map((seq) => ({ epoch, seq })));
+  });
+
+  it('accepts a gap once its wait is over, and records a straggler as late', async () => {
+    const s = await setup({ gapWaitMs: 500 });
+    const epoch = randomUUID();
+    await s.publish(reports.healthChanged(s.clusterId, 'web', Health.PROGRESSING), { place: { epoch, seq: 1 } });
+    await statusEvents(s.clusterId, 1);
+    await s.publish(reports.healthChanged(s.clusterId, 'web', Health.HEALTHY), { place: { epoch, seq: 3 } });
+    await statusEvents(s.clusterId, 2);
+    await s.publish(reports.healthChanged(s.clusterId, 'web', Health.DEGRADED), { place: { epoch, seq: 2 } });
+    const events = await statusEvents(s.clusterId, 3);
+    expect(events.map((e) => e.metadata.report)).toEqual([
+      { epoch, seq: 1 },
+      { epoch, seq: 3 },
+      { epoch, seq: 2, late: true },
+    ]);
+  });
+
   it('records an undecodable report as StatusRejected (no body), terminates it, and goes on with the next', async () => {
     const s = await setup();
     await s.publish(new TextEncoder().encode('{"secret":"hunter2"} this is not protobuf'));
@@ -195,7 +239,7 @@ describe('status ingestion', () => {
     await s.publish(good);
 
     const events = await statusEvents(s.clusterId, 1);
-    expect(events.map((e) => e.id)).toEqual([good.meta!.id]);
+    expect(events.map((e) => e.metadata.causationId)).toEqual([good.meta!.id]);
     const mine = await rejections(s.clusterId, 2);
     const theirs = await rejections(s.other, 1);
     expect(mine.map((e) => e.type)).toEqual(['StatusRejected', 'StatusRejected']);
@@ -230,14 +274,14 @@ describe('status ingestion', () => {
     let attempts = 0;
     const flaky: EventStore = new Proxy(hub.eventStore, {
       get(target, property, receiver) {
-        if (property === 'append') {
-          return async (...args: Parameters<EventStore['append']>) => {
+        if (property === 'append' || property === 'appendMany') {
+          return async (...args: unknown[]) => {
             attempts += 1;
             if (failuresLeft > 0) {
               failuresLeft -= 1;
               throw new Error('Connection terminated unexpectedly');
             }
-            return target.append(...args);
+            return (target[property] as (...a: unknown[]) => Promise<unknown>).apply(target, args);
           };
         }
         const value = Reflect.get(target, property, receiver) as unknown;
@@ -249,7 +293,7 @@ describe('status ingestion', () => {
     await s.publish(report);
 
     const events = await statusEvents(s.clusterId, 1);
-    expect(events.map((e) => e.id)).toEqual([report.meta!.id]);
+    expect(events.map((e) => e.metadata.causationId)).toEqual([report.meta!.id]);
     expect(attempts).toBe(3);
     expect(s.ingester.stats.retried).toBe(2);
     await eventually('the report acknowledged', async () => ((await pendingAcks(s.config)) === 0 ? true : undefined));

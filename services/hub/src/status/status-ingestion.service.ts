@@ -20,11 +20,13 @@ export class StatusIngestionService implements OnApplicationBootstrap, OnModuleD
     @Inject(STATUS_CONFIG) private readonly config: StatusConfig,
     dataSource: DataSource,
   ) {
+    const directory = new ReadModelClusterDirectory(dataSource);
     this.ingester = new StatusIngester({
       nc,
       store,
       config,
-      clusters: new ReadModelClusterDirectory(dataSource, store),
+      clusters: directory,
+      ledger: directory,
       logger: {
         log: (line) => this.logger.log(line),
         warn: (line) => this.logger.warn(line),

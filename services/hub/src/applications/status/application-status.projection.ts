@@ -52,10 +52,14 @@ export const applicationStatusProjection: Projection = {
   ],
 
   async apply(events: RecordedEvent[], tx: EntityManager): Promise<void> {
-    const batch = events.map((e) => ({
-      event: { type: e.type, data: e.data } as ApplicationStatusEvent,
-      position: e.position,
-    }));
+    // A report recorded after a later one of its cluster (metadata.report.late) must not
+    // overwrite what the later one said.
+    const batch = events
+      .filter((e) => !e.metadata.report?.late)
+      .map((e) => ({
+        event: { type: e.type, data: e.data } as ApplicationStatusEvent,
+        position: e.position,
+      }));
     const slice = await loadSlice(
       tx,
       batch.map((b) => b.event),

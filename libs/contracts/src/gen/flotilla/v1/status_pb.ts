@@ -19,9 +19,11 @@ export const file_flotilla_v1_status: GenFile = /*@__PURE__*/
 /**
  * Published by an agent into the status JetStream stream on
  * `flotilla.v1.agent.<clusterId>.status.<kind>`, from its outbox, with `meta.id` as
- * `Nats-Msg-Id` so a resend after a NATS outage is deduplicated. The hub appends each report
- * as one event on the cluster's stream with `meta.id` as the event id, so a redelivery
- * appends nothing. Secret values never travel here: the reconciler redacts them first.
+ * `Nats-Msg-Id` so a resend after a NATS outage is deduplicated. `meta.id` is a random UUID
+ * (version 4; anything else is refused). The hub appends each report as one event on the
+ * cluster's stream with an event id derived from the cluster id and `meta.id`, so a
+ * redelivery appends nothing and no report can take the id of another cluster's event or of
+ * the hub's own. Secret values never travel here: the reconciler redacts them first.
  *
  * @generated from message flotilla.v1.StatusReport
  */
