@@ -4,7 +4,7 @@ import { parseDurationSeconds } from '../args/duration';
 import { formatLabels, parseKeyValues } from '../args/label-changes';
 import { durations } from '../durations';
 import { UsageError } from '../errors';
-import type { Cluster, ItemList, RegistrationToken } from '../hub/hub-api.types';
+import type { Cluster, ItemList, RegistrationToken } from '@flotilla/api';
 import { cliVersion } from '../version';
 import { agentManifests, type RbacProfile } from './agent-manifests';
 import type { CommandContext } from './command-context';
