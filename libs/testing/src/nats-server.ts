@@ -2,16 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import {
-  createAccount,
-  createOperator,
-  createUser,
-  encodeAccount,
-  encodeOperator,
-  encodeUser,
-  fmtCreds,
-  type Account,
-} from '@nats-io/jwt';
+import { accountLimits, createNatsOperatorSetup, natsServerConfig, type NatsIdentity } from '@flotilla/contracts';
 import { connect, credsAuthenticator, type NatsConnection } from '@nats-io/transport-node';
 import { freePort } from './ports';
 
@@ -31,28 +22,10 @@ export class NatsStartError extends Error {
 /** Where the Debian package installs it; FLOTILLA_TEST_NATS_SERVER overrides. */
 export const natsServerBinary = process.env.FLOTILLA_TEST_NATS_SERVER ?? '/usr/sbin/nats-server';
 
-/** Unlimited, JetStream enabled: what the hub's own account claims also say. */
-export const testAccountLimits: Account['limits'] = {
-  subs: -1,
-  data: -1,
-  payload: -1,
-  imports: -1,
-  exports: -1,
-  wildcards: true,
-  conn: -1,
-  leaf: -1,
-  mem_storage: -1,
-  disk_storage: -1,
-  streams: -1,
-  consumer: -1,
-};
+/** The application account's limits (the same the hub's account claims carry). */
+export const testAccountLimits = accountLimits;
 
-export interface NatsIdentity {
-  publicKey: string;
-  /** Nkey seed, as text (`SO...`, `SA...`, `SU...`). */
-  seed: string;
-  jwt: string;
-}
+export type { NatsIdentity };
 
 export interface OperatorModeNats {
   url: string;
@@ -78,51 +51,97 @@ export interface OperatorModeNats {
   dispose(): Promise<void>;
 }
 
+/** A nats-server process run from a configuration file, ready once JetStream answers `creds`. */
+export interface NatsServerProcess {
+  start(): Promise<void>;
+  stop(): Promise<void>;
+  output(): string;
+}
+
+export function natsServerProcess(configFile: string, url: string, creds: string): NatsServerProcess {
+  let child: ChildProcess | undefined;
+  let output = '';
+
+  async function start(): Promise<void> {
+    output = '';
+    const proc = spawn(natsServerBinary, ['-c', configFile], { stdio: ['ignore', 'pipe', 'pipe'] });
+    child = proc;
+    proc.stdout?.on('data', (d: Buffer) => (output += d.toString()));
+    proc.stderr?.on('data', (d: Buffer) => (output += d.toString()));
+    const spawnError = new Promise<never>((_, reject) =>
+      proc.once('error', (err) =>
+        reject(
+          new Error(
+            `cannot start ${natsServerBinary}: ${err.message}. Install the Debian package nats-server (or set FLOTILLA_TEST_NATS_SERVER).`,
+            { cause: err },
+          ),
+        ),
+      ),
+    );
+    const deadline = Date.now() + 15_000;
+    for (;;) {
+      if (proc.exitCode !== null) throw new Error(`nats-server exited with ${proc.exitCode}:\n${output}`);
+      try {
+        const nc = await Promise.race([
+          connect({
+            servers: url,
+            authenticator: credsAuthenticator(new TextEncoder().encode(creds)),
+            timeout: 1000,
+            reconnect: false,
+          }),
+          spawnError,
+        ]);
+        // JetStream answers a little after the listener opens.
+        await nc.request('$JS.API.INFO', undefined, { timeout: 1000 });
+        await nc.close();
+        return;
+      } catch (err) {
+        if (Date.now() > deadline)
+          throw new Error(`nats-server did not become ready on ${url}: ${(err as Error).message}\n${output}`, {
+            cause: err,
+          });
+        await new Promise((r) => setTimeout(r, 100));
+      }
+    }
+  }
+
+  async function stop(): Promise<void> {
+    const proc = child;
+    child = undefined;
+    if (!proc || proc.exitCode !== null) return;
+    const exited = new Promise<void>((resolve) => proc.once('exit', () => resolve()));
+    proc.kill('SIGTERM');
+    const killTimer = setTimeout(() => proc.kill('SIGKILL'), 5_000);
+    await exited;
+    clearTimeout(killTimer);
+  }
+
+  return { start, stop, output: () => output };
+}
+
 /**
  * Starts a nats-server of its own in operator (JWT) mode on a free port with a temp store.
  * The memory resolver is preloaded with the system and application accounts; account
- * updates (revocations) are pushed over `$SYS.REQ.ACCOUNT.<id>.CLAIMS.UPDATE`, as against
- * a full resolver in production.
+ * updates (revocations) are pushed over `$SYS.REQ.ACCOUNT.<id>.CLAIMS.UPDATE`: the
+ * configuration `flotilla-hub nats init` writes for production, on a free port.
  */
 export async function startOperatorModeNats(options: { name?: string } = {}): Promise<OperatorModeNats> {
   const dir = mkdtempSync(path.join(tmpdir(), 'flotilla-nats-'));
-  const operatorKp = createOperator();
-  const accountKp = createAccount();
-  const systemKp = createAccount();
-  const operatorJwt = await encodeOperator('flotilla-test-operator', operatorKp, {
-    system_account: systemKp.getPublicKey(),
-  });
-  const accountJwt = await encodeAccount('FLOTILLA', accountKp, { limits: testAccountLimits }, { signer: operatorKp });
-  const systemJwt = await encodeAccount(
-    'SYS',
-    systemKp,
-    { limits: { ...testAccountLimits, mem_storage: 0, disk_storage: 0, streams: 0, consumer: 0 } },
-    { signer: operatorKp },
-  );
-  const sysUser = createUser();
-  const sysUserCreds = new TextDecoder().decode(fmtCreds(await encodeUser('hub-system', sysUser, systemKp), sysUser));
-  const hubUser = createUser();
-  const hubUserCreds = new TextDecoder().decode(fmtCreds(await encodeUser('hub', hubUser, accountKp), hubUser));
-
+  // The same set-up and configuration `flotilla-hub nats init` writes, on a free port.
+  const setup = await createNatsOperatorSetup({ operatorName: 'flotilla-test-operator' });
+  const hubUserCreds = setup.hubUserCreds;
   let port = await freePort();
-  const operatorFile = path.join(dir, 'operator.jwt');
-  writeFileSync(operatorFile, operatorJwt);
   const configFile = path.join(dir, 'nats.conf');
   const writeConfig = () =>
     writeFileSync(
       configFile,
-      [
-        `listen: 127.0.0.1:${port}`,
-        `server_name: ${JSON.stringify(options.name ?? `flotilla-test-${port}`)}`,
-        `jetstream { store_dir: ${JSON.stringify(path.join(dir, 'js'))}, max_memory_store: 64MB, max_file_store: 256MB }`,
-        `operator: ${JSON.stringify(operatorFile)}`,
-        `system_account: ${systemKp.getPublicKey()}`,
-        'resolver: MEMORY',
-        'resolver_preload: {',
-        `  ${systemKp.getPublicKey()}: ${JSON.stringify(systemJwt)}`,
-        `  ${accountKp.getPublicKey()}: ${JSON.stringify(accountJwt)}`,
-        '}',
-      ].join('\n'),
+      natsServerConfig(setup, {
+        listen: `127.0.0.1:${port}`,
+        serverName: options.name ?? `flotilla-test-${port}`,
+        storeDir: path.join(dir, 'js'),
+        maxMemoryStore: '64MB',
+        maxFileStore: '256MB',
+      }),
     );
   writeConfig();
 
@@ -207,19 +226,13 @@ export async function startOperatorModeNats(options: { name?: string } = {}): Pr
     }
   }
 
-  const identity = (kp: { getPublicKey(): string; getSeed(): Uint8Array }, jwt: string): NatsIdentity => ({
-    publicKey: kp.getPublicKey(),
-    seed: new TextDecoder().decode(kp.getSeed()),
-    jwt,
-  });
-
   return {
     url,
     port,
-    operator: identity(operatorKp, operatorJwt),
-    account: identity(accountKp, accountJwt),
-    systemAccount: identity(systemKp, systemJwt),
-    systemUserCreds: sysUserCreds,
+    operator: setup.operator,
+    account: setup.account,
+    systemAccount: setup.systemAccount,
+    systemUserCreds: setup.systemUserCreds,
     hubUserCreds,
     connect(creds = hubUserCreds, opts = {}) {
       return connect({

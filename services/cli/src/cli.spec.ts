@@ -284,4 +284,73 @@ describe('flotilla command line', () => {
     const gone = make(() => ({ status: 404, body: { statusCode: 404, message: 'cluster group "web" not found' } }));
     expect((await gone.run('groups', 'delete', 'web')).stderr).toContain('error: cluster group "web" not found');
   });
+
+  it('clusters join: a token with the labels, then ONE install command (kubectl apply, or helm with --helm)', async () => {
+    const h = make((sent) =>
+      sent.method === 'POST'
+        ? {
+            status: 201,
+            body: {
+              tokenId: 't1',
+              token: 'flt_reg_secret',
+              expiresAt: '2026-11-26T13:00:00Z',
+              labels: { env: 'prod', region: 'eu' },
+              bootstrapCreds: 'CREDS',
+            },
+          }
+        : { status: 200, body: { items: [] } },
+    );
+    expect(await h.run('clusters', 'join', 'eu-1', '-l', 'env=prod,region=eu')).toMatchObject({
+      code: 2,
+      stderr: expect.stringContaining('--nats-url'),
+    });
+    const printed = await h.run(
+      'clusters',
+      'join',
+      'eu-1',
+      '-l',
+      'env=prod,region=eu',
+      '--nats-url',
+      'nats://hub:4222',
+      '--manage-namespaces',
+      'shop',
+    );
+    expect(printed.code).toBe(0);
+    expect(h.sent.at(-1)!.body).toEqual({ labels: { env: 'prod', region: 'eu' } });
+    expect(printed.stdout).toMatch(
+      /^kubectl apply --server-side --field-manager=flotilla-join -f - <<'EOF'\n[\s\S]*\nEOF\n$/,
+    );
+    const objects = printed.stdout
+      .split('\n')
+      .slice(1, -2)
+      .join('\n')
+      .split(/^---$/m)
+      .map((d) => parse(d));
+    expect(objects.map((o) => `${o.kind}/${o.metadata.name}`)).toContain('RoleBinding/flotilla-agent-reconciler');
+    const deployment = objects.find((o) => o.kind === 'Deployment');
+    expect(deployment.spec.template.spec.containers[0].env).toContainEqual({
+      name: 'FLOTILLA_AGENT_CLUSTER_NAME',
+      value: 'eu-1',
+    });
+    expect(objects.find((o) => o.kind === 'Secret').stringData).toEqual({
+      token: 'flt_reg_secret',
+      'bootstrap.creds': 'CREDS',
+    });
+    const helm = await h.run(
+      'clusters',
+      'join',
+      'eu-1',
+      '--nats-url',
+      'nats://hub:4222',
+      '--helm',
+      'deploy/charts/flotilla-agent',
+    );
+    expect(helm.stdout).toMatch(
+      /^helm upgrade --install flotilla-agent deploy\/charts\/flotilla-agent --namespace flotilla-system --create-namespace --values - <<'EOF'\n/,
+    );
+    expect(parse(helm.stdout.split('\n').slice(1, -2).join('\n'))).toMatchObject({
+      clusterName: 'eu-1',
+      registration: { token: 'flt_reg_secret' },
+    });
+  });
 });

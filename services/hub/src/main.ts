@@ -18,6 +18,7 @@ import { durations } from './durations';
 import { createHubApp } from './hub.app';
 import { LivenessModule, loadNatsConfig, NATS_CONNECTION, NatsModule, RegistrationModule } from './nats';
 import { ReadModelsService } from './projections/read-models.service';
+import { natsInit } from './nats/nats-init';
 import { StatusModule } from './status';
 
 /**
@@ -25,6 +26,7 @@ import { StatusModule } from './status';
  *   npm run hub                                  serve: migrate, catch up read models, HTTP, NATS
  *   npm run hub -- create-admin-token [--name N] print a new admin API token once
  *   npm run hub -- rebuild-read-models           empty every read model and replay the log into it
+ *   npm run hub -- nats init [--dir D] ...       NATS operator keys and nats-server config (see nats-init.ts)
  */
 const logger = new Logger('Hub');
 
@@ -146,12 +148,18 @@ async function rebuildReadModels(config: HubConfig): Promise<void> {
 }
 
 async function main(args: string[]): Promise<void> {
-  const config = loadHubConfig();
   const [command, ...rest] = args;
+  // Before the hub's config: setting NATS up needs no database and no keys yet.
+  if (command === 'nats' && rest[0] === 'init')
+    return natsInit(rest.slice(1), {
+      stdout: (s) => process.stdout.write(s),
+      stderr: (s) => process.stderr.write(s),
+    });
+  const config = loadHubConfig();
   if (command === undefined || command === 'serve') return serve(config);
   if (command === 'create-admin-token') return createAdminToken(config, rest);
   if (command === 'rebuild-read-models') return rebuildReadModels(config);
-  throw new Error(`unknown command "${command}" (serve, create-admin-token, rebuild-read-models)`);
+  throw new Error(`unknown command "${command}" (serve, create-admin-token, rebuild-read-models, nats init)`);
 }
 
 main(process.argv.slice(2)).catch((err: unknown) => {

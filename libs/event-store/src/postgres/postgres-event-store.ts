@@ -45,6 +45,7 @@ import { AppendNotifier } from './append-notifier';
 import { consoleLogger, type EventStoreLogger } from './logger';
 import { eventStoreMigrations } from './migrations';
 import { buildReadAllQuery, eventColumns, insertEventsSql, lockAndPrepareAppendSql } from './sql';
+import * as pg from 'pg';
 
 export interface PostgresEventStoreOptions extends EventStoreOptions {
   /** A DataSource the caller owns (the hub's, which runs `eventStoreMigrations` with its own). */
@@ -76,6 +77,8 @@ export async function createPostgresEventStore(options: PostgresEventStoreOption
     dataSource = new DataSource({
       type: 'postgres',
       url: options.url,
+      // Given, not left to TypeORM's dynamic require('pg'), which a bundle (the images) cannot see.
+      driver: pg,
       migrations: eventStoreMigrations,
       migrationsTransactionMode: 'each',
       extra: { max: options.poolSize ?? 10 },

@@ -8,8 +8,9 @@ import type { HubClient } from '../hub/hub-client';
 import { formatAge, stateColour } from '../output/format';
 import { renderFields } from '../output/table';
 import type { CommandContext } from './command-context';
+import { joinCommand } from './join.command';
 
-/** `flotilla clusters list|get|label|deregister`: clusters are named on the command line, addressed by id on the API. */
+/** `flotilla clusters list|get|label|deregister|join`: clusters are named on the command line, addressed by id on the API. */
 export function clustersCommand(ctx: CommandContext): Command {
   const clusters = new Command('clusters').alias('cluster').description('list, inspect, label and deregister clusters');
 
@@ -95,6 +96,8 @@ export function clustersCommand(ctx: CommandContext): Command {
         () => `cluster ${updated.name} (${updated.id}) deregistered: its agent can no longer connect\n`,
       );
     });
+
+  clusters.addCommand(joinCommand(ctx));
 
   return clusters;
 }

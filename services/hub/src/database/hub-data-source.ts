@@ -1,3 +1,4 @@
+import * as pg from 'pg';
 import { Client } from 'pg';
 import { DataSource } from 'typeorm';
 import { createPostgresEventStore, eventStoreMigrations, type PostgresEventStore } from '@flotilla/event-store';
@@ -66,6 +67,8 @@ export async function openHubDatabase(options: {
   const dataSource = new DataSource({
     type: 'postgres',
     url: options.url,
+    // Given, not left to TypeORM's dynamic require('pg'), which a bundle (the images) cannot see.
+    driver: pg,
     migrations: hubMigrations,
     migrationsTransactionMode: 'each',
     extra: { max: options.poolSize, connectionTimeoutMillis: options.connectTimeoutMs },

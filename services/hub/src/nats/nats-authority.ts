@@ -2,27 +2,7 @@ import { createHmac, createPrivateKey, createPublicKey, sign, type KeyObject } f
 import { encodeAccount, encodeUser, fmtCreds, fromSeed, type Account, type KeyPair } from '@nats-io/jwt';
 import { Prefix } from '@nats-io/nkeys';
 import { Codec } from '@nats-io/nkeys/lib/codec';
-import { bootstrapPermissions, clusterPermissions, type SubjectPermissions } from '@flotilla/contracts';
-
-/**
- * What the account JWT grants: unlimited within the account, JetStream on. The hub owns
- * the whole account claim (it re-issues it with every revocation), so these are the
- * account's settings; change them here, not with nsc.
- */
-export const accountLimits: NonNullable<Account['limits']> = {
-  subs: -1,
-  data: -1,
-  payload: -1,
-  imports: -1,
-  exports: -1,
-  wildcards: true,
-  conn: -1,
-  leaf: -1,
-  mem_storage: -1,
-  disk_storage: -1,
-  streams: -1,
-  consumer: -1,
-};
+import { accountLimits, bootstrapPermissions, clusterPermissions, type SubjectPermissions } from '@flotilla/contracts';
 
 /** Public key of a user -> unix seconds: user JWTs issued at or before that time are refused. */
 export type Revocations = Record<string, number>;
