@@ -291,7 +291,8 @@ describe('hub and agent images (podman) against Postgres, NATS from `nats init`,
       ).toBe(201);
       const application = [
       'apiVersion: flotilla.dev/v1', 'kind: Application', 'metadata:', '  name: shop', 'spec:', '  source: platform',
-      '  path: apps/shop', '  targets:', '    - selector:', '        matchLabels: { env: prod }', '      namespace: shop', '',
+      '  path: apps/shop', '  targets:', '    - selector:', '        matchLabels: { env: prod }', '      namespace: shop',
+      '  syncPolicy:', '    automated: true', '',
     ].join('\n'); // prettier-ignore
       const put = await api('PUT', '/api/v1/applications/shop', application, 'application/yaml');
       expect([200, 201]).toContain(put.status);
