@@ -12,6 +12,7 @@ import {
   RegisterResponseSchema,
   decodeMessage,
   encodeMessage,
+  isRegistrationReply,
   messageMeta,
   registerSubject,
   type RegisterResponse,
@@ -79,7 +80,9 @@ export class RegistrationResponder implements OnApplicationBootstrap, OnModuleDe
   }
 
   private async handle(msg: Msg): Promise<void> {
-    if (!msg.reply) return;
+    // Only under the bootstrap inbox: NATS does not check a reply against the requester's
+    // permissions, and an answer elsewhere would be the hub publishing wherever it is told.
+    if (!isRegistrationReply(msg.reply)) return;
     const parent = extractTraceContext(msg.headers);
     const span = trace
       .getTracer('flotilla-hub')
