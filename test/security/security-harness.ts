@@ -91,23 +91,39 @@ export async function watchEverything(fleet: Fleet): Promise<{ seen: Msg[]; clos
 
 export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-/** Registers a cluster as an agent does, without an agent process; returns its credentials. */
-export async function registerRaw(fleet: Fleet, clusterName: string): Promise<ClusterCredentials> {
-  const token = await fleet.createToken();
+export type RegistrationAnswer =
+  | { case: 'accepted'; clusterId: string; userJwt: string; seed: string; publicKey: string }
+  | { case: 'refused'; reason: number; message: string };
+
+/** One registration request as an agent sends it (without an agent process), and the hub's answer. */
+export async function register(
+  fleet: Fleet,
+  fields: { token: string; clusterName: string; publicKey?: string },
+): Promise<RegistrationAnswer> {
   const nc = await connectAsBootstrap(fleet);
   try {
-    const request = registrationRequest({ token, clusterName });
+    const request = registrationRequest(fields);
     const reply = await nc.request(registerSubject(), request.bytes, { timeout: 15_000 });
     const response = decodeMessage(RegisterResponseSchema, reply.data);
-    if (response.result.case !== 'accepted')
-      throw new Error(`registering ${clusterName} was refused: ${JSON.stringify(response.result.value)}`);
-    return {
-      clusterId: response.result.value.clusterId,
-      userJwt: response.result.value.userJwt,
-      seed: request.seed,
-      publicKey: request.publicKey,
-    };
+    if (response.result.case === 'accepted')
+      return {
+        case: 'accepted',
+        clusterId: response.result.value.clusterId,
+        userJwt: response.result.value.userJwt,
+        seed: request.seed,
+        publicKey: request.publicKey,
+      };
+    if (response.result.case === 'refused')
+      return { case: 'refused', reason: response.result.value.reason, message: response.result.value.message };
+    throw new Error(`the hub answered neither accepted nor refused: ${response.result.case}`);
   } finally {
     await nc.close();
   }
+}
+
+/** Registers a cluster as an agent does, without an agent process; returns its credentials. */
+export async function registerRaw(fleet: Fleet, clusterName: string): Promise<ClusterCredentials> {
+  const answer = await register(fleet, { token: await fleet.createToken(), clusterName });
+  if (answer.case !== 'accepted') throw new Error(`registering ${clusterName} was refused: ${answer.message}`);
+  return answer;
 }

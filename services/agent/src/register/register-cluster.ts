@@ -47,6 +47,7 @@ export const refusalReasonNames: Record<RefusalReason, string> = {
   [RefusalReason.USED]: 'used-token',
   [RefusalReason.NAME_TAKEN]: 'name-taken',
   [RefusalReason.REJECTED]: 'rejected',
+  [RefusalReason.KEY_TAKEN]: 'key-taken',
 };
 
 /**

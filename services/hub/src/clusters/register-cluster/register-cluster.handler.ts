@@ -3,6 +3,8 @@ import { CommandHandler, type ICommandHandler } from '@nestjs/cqrs';
 import type { EventStore, NewEvent } from '@flotilla/event-store';
 import {
   clusterDecider,
+  clusterKeyDecider,
+  clusterKeyStreamId,
   clusterNameDecider,
   clusterNameStreamId,
   clusterStreamId,
@@ -123,12 +125,28 @@ export class RegisterClusterHandler implements ICommandHandler<RegisterClusterCo
       throw err;
     }
 
-    // All three land or none: a used token always has its cluster, a cluster always its name.
+    // One key, one cluster: a second cluster on the same key would share its NATS identity.
+    const keyStream = clusterKeyStreamId(command.publicKey);
+    const key = await loadAggregate(this.store, keyStream, clusterKeyDecider);
+    let keyClaimed;
+    try {
+      keyClaimed = clusterKeyDecider.decide(
+        { type: 'ClaimClusterKey', data: { publicKey: command.publicKey, clusterId } },
+        key.state,
+      );
+    } catch (err) {
+      if (err instanceof ConflictError)
+        return this.refuse(tokenStream, 'key-taken', command, now, parts.tokenId, undefined, err);
+      throw err;
+    }
+
+    // All land or none: a used token always has its cluster, a cluster always its name and key.
     await this.store.appendMany(
       [
         { streamId: tokenStream, events: decided as NewEvent[], expectedVersion: token.version },
         { streamId: clusterStreamId(clusterId), events: registered as NewEvent[], expectedVersion: 0 },
         { streamId: nameStream, events: claimed as NewEvent[], expectedVersion: name.version },
+        { streamId: keyStream, events: keyClaimed as NewEvent[], expectedVersion: key.version },
       ],
       { metadata: { actor: `agent:${clusterId}` } },
     );

@@ -37,6 +37,7 @@ const reasons: Record<RegistrationRefusalReason, RefusalReason> = {
   expired: RefusalReason.EXPIRED,
   used: RefusalReason.USED,
   'name-taken': RefusalReason.NAME_TAKEN,
+  'key-taken': RefusalReason.KEY_TAKEN,
 };
 
 /**
