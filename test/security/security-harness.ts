@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { create } from '@bufbuild/protobuf';
-import { createUser } from '@nats-io/nkeys';
+import { createCurve, createUser } from '@nats-io/nkeys';
 import { connect, credsAuthenticator, jwtAuthenticator, type Msg, type NatsConnection } from '@nats-io/transport-node';
 import {
   BOOTSTRAP_INBOX_PREFIX,
@@ -51,7 +51,12 @@ export async function connectAsBootstrap(fleet: Fleet): Promise<NatsConnection> 
 }
 
 /** A registration request as an agent builds it, with a fresh nkey; fields can be overridden. */
-export function registrationRequest(fields: { token: string; clusterName: string; publicKey?: string }): {
+export function registrationRequest(fields: {
+  token: string;
+  clusterName: string;
+  publicKey?: string;
+  replyKey?: string;
+}): {
   bytes: Uint8Array;
   seed: string;
   publicKey: string;
@@ -65,6 +70,7 @@ export function registrationRequest(fields: { token: string; clusterName: string
     publicKey,
     agentVersion: 'security-test',
     kubernetesVersion: 'v1.20.2',
+    replyKey: fields.replyKey ?? '',
   });
   return {
     bytes: encodeMessage(RegisterRequestSchema, request),
@@ -102,9 +108,14 @@ export async function register(
 ): Promise<RegistrationAnswer> {
   const nc = await connectAsBootstrap(fleet);
   try {
-    const request = registrationRequest(fields);
+    const replyKey = createCurve();
+    const request = registrationRequest({ ...fields, replyKey: replyKey.getPublicKey() });
     const reply = await nc.request(registerSubject(), request.bytes, { timeout: 15_000 });
-    const response = decodeMessage(RegisterResponseSchema, reply.data);
+    const sealed = decodeMessage(RegisterResponseSchema, reply.data);
+    if (sealed.result.case !== 'sealed') throw new Error(`the hub answered in the clear: ${sealed.result.case}`);
+    const opened = replyKey.open(sealed.result.value.box, sealed.result.value.senderKey);
+    if (!opened) throw new Error('the sealed answer could not be opened');
+    const response = decodeMessage(RegisterResponseSchema, opened);
     if (response.result.case === 'accepted')
       return {
         case: 'accepted',

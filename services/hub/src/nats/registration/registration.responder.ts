@@ -4,6 +4,7 @@ import { CommandBus } from '@nestjs/cqrs';
 import { headers as natsHeaders, type Msg, type NatsConnection, type Subscription } from '@nats-io/transport-node';
 import { SpanStatusCode, context as otelContext, trace } from '@opentelemetry/api';
 import { create } from '@bufbuild/protobuf';
+import { createCurve, fromPublic as fromCurvePublic } from '@nats-io/nkeys';
 import {
   Headers,
   MalformedMessageError,
@@ -26,6 +27,44 @@ import {
 import { RegistrationRefusedError } from '../../clusters/register-cluster/registration-refused.error';
 import { NatsAuthority } from '../nats-authority';
 import { NATS_CONNECTION } from '../nats-connection';
+
+/** Whether `value` is a curve (x25519) nkey public key, `X...`. */
+function isCurvePublicKey(value: string): boolean {
+  try {
+    return value.startsWith('X') && fromCurvePublic(value) !== undefined;
+  } catch {
+    return false;
+  }
+}
+
+/** The reply key of a request, if it has a readable one. */
+function replyKeyOf(data: Uint8Array): string | undefined {
+  try {
+    const key = decodeMessage(RegisterRequestSchema, data).replyKey;
+    return isCurvePublicKey(key) ? key : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * The answer sealed to the agent's reply key with a fresh hub curve key, so that a bootstrap
+ * user listening on the shared inbox sees only the box. Without a key (an old or broken
+ * request) only a refusal is ever given, and it carries nothing but the reason.
+ */
+function sealedFor(replyKey: string | undefined, response: RegisterResponse): RegisterResponse {
+  if (!replyKey) return response;
+  const sender = createCurve();
+  const box = sender.seal(encodeMessage(RegisterResponseSchema, response), replyKey);
+  return create(RegisterResponseSchema, {
+    // The cluster id is inside the box only.
+    meta: response.meta ? { ...response.meta, clusterId: '' } : undefined,
+    result: {
+      case: 'sealed',
+      value: { $typeName: 'flotilla.v1.SealedRegisterResponse', senderKey: sender.getPublicKey(), box },
+    },
+  });
+}
 
 /** Hub replicas share registration requests: each is answered once. */
 export const registrationQueueGroup = 'flotilla-hub-registration';
@@ -102,7 +141,7 @@ export class RegistrationResponder implements OnApplicationBootstrap, OnModuleDe
     const h = natsHeaders();
     h.set(Headers.messageId, response.meta!.id);
     injectTraceContext(h, trace.setSpan(parent, span));
-    msg.respond(encodeMessage(RegisterResponseSchema, response), { headers: h });
+    msg.respond(encodeMessage(RegisterResponseSchema, sealedFor(replyKeyOf(msg.data), response)), { headers: h });
     span.end();
   }
 
@@ -125,6 +164,14 @@ export class RegistrationResponder implements OnApplicationBootstrap, OnModuleDe
         return refused(RefusalReason.MALFORMED, `the registration request could not be read: ${err.message}`);
       throw err;
     }
+
+    // Every holder of the shared bootstrap user can read every reply subject of its inbox:
+    // an answer is only given sealed to a key that the registering agent alone holds.
+    if (!isCurvePublicKey(request.replyKey))
+      return refused(
+        RefusalReason.MALFORMED,
+        'the registration request carries no reply key (an x25519 curve nkey, X...): upgrade the agent, the hub seals its answer to that key',
+      );
 
     let cluster: RegisterClusterResult;
     try {
