@@ -25,6 +25,7 @@ import {
   type RegisterClusterResult,
 } from '../../clusters/register-cluster/register-cluster.command';
 import { RegistrationRefusedError } from '../../clusters/register-cluster/registration-refused.error';
+import { refusedField } from '../../clusters/register-cluster/refused-field';
 import { NatsAuthority } from '../nats-authority';
 import { NATS_CONNECTION } from '../nats-connection';
 
@@ -187,7 +188,9 @@ export class RegistrationResponder implements OnApplicationBootstrap, OnModuleDe
     } catch (err) {
       if (err instanceof RegistrationRefusedError)
         return refused(reasons[err.reason] ?? RefusalReason.REJECTED, err.message);
-      this.logger.error(`registration of "${request.clusterName.slice(0, 64)}" failed: ${(err as Error).message}`);
+      this.logger.error(
+        `registration of "${refusedField(request.clusterName, 'name')}" failed: ${(err as Error).message}`,
+      );
       return refused(RefusalReason.REJECTED, 'the hub could not register the cluster right now; try again later');
     }
 
