@@ -40,6 +40,8 @@ module.exports = {
   moduleFileExtensions: ['ts', 'js', 'json'],
   // Heavy integration tests on a loaded CI machine (load 15-20 on 2 cores) need more than 30 s;
   // tests that wait say what for (eventually(..., 'what')), so a real hang is still named.
+  // Test hubs (in-process and spawned) read local git repositories: see the file.
+  setupFiles: ['<rootDir>/tools/jest-test-env.js'],
   testTimeout: 60_000,
   maxWorkers: 2,
   verbose: false,

@@ -207,6 +207,8 @@ async function main(): Promise<void> {
       FLOTILLA_HUB_HEARTBEAT_INTERVAL_MS: '1000',
       // The pinned helm and kubectl (kustomize), so Helm and Kustomize applications render too.
       ...k8sToolsEnv(),
+      // The demo's sources are local repositories.
+      FLOTILLA_HUB_GIT_ALLOW_LOCAL_SOURCES: 'true',
     });
     cleanups.push(() => stopChild(hub));
 

@@ -7,7 +7,7 @@ import {
   encodeMessage,
   Health,
   statusKinds,
-  statusSubject,
+  statusRelaySubject,
   StatusReportSchema,
 } from '@flotilla/contracts';
 import type { RecordedEvent } from '@flotilla/event-store';
@@ -20,7 +20,7 @@ import { eventually, startGitopsFleet, type GitopsCluster, type GitopsFleet } fr
 // Issue 10, finding 1: an agent-chosen report id must never pre-empt an event the hub appends
 // later, on another cluster's stream or its own. Real processes: the hub, operator-mode NATS,
 // two agents; the rogue is a registered cluster whose credentials the attacker holds and uses
-// to publish hand-made reports on its own (permitted) status subjects.
+// to publish hand-made reports through the hub's status relay on its own (permitted) subjects.
 jest.setTimeout(240_000);
 
 const settleMs = 90_000;
@@ -102,9 +102,13 @@ describe('report identity is scoped to the reporting cluster (issue 10, finding 
       attackIds.push(deterministicEventId(`${desiredStateReactorName}/${p}/assigned/${victim.id}`));
     for (const id of attackIds) {
       const report = reports.healthChanged(rogue.id, 'web', Health.HEALTHY, id);
-      await js.publish(statusSubject(rogue.id, statusKinds.healthChanged), encodeMessage(StatusReportSchema, report), {
-        msgID: id,
-      });
+      await js.publish(
+        statusRelaySubject(rogue.id, statusKinds.healthChanged),
+        encodeMessage(StatusReportSchema, report),
+        {
+          msgID: id,
+        },
+      );
     }
     const ids = new Set(attackIds);
     // Every attack report is settled one way or the other: recorded on the rogue's stream
@@ -174,12 +178,15 @@ describe('report identity is scoped to the reporting cluster (issue 10, finding 
     const before = (await rejectionsOf(rogue.id)).length;
     const first = reports.healthChanged(rogue.id, 'web', Health.DEGRADED);
     const id = first.meta!.id;
-    const subject = statusSubject(rogue.id, statusKinds.healthChanged);
+    const subject = statusRelaySubject(rogue.id, statusKinds.healthChanged);
     // No msgID: JetStream's own de-duplication is the sender's choice, the hub must not rely on it.
     await js.publish(subject, encodeMessage(StatusReportSchema, first));
     await js.publish(subject, encodeMessage(StatusReportSchema, first));
     const reused = reports.driftResolved(rogue.id, 'web', 'web-config', id);
-    await js.publish(statusSubject(rogue.id, statusKinds.driftResolved), encodeMessage(StatusReportSchema, reused));
+    await js.publish(
+      statusRelaySubject(rogue.id, statusKinds.driftResolved),
+      encodeMessage(StatusReportSchema, reused),
+    );
     await eventually(
       async () => ((await rejectionsOf(rogue.id)).length > before ? true : undefined),
       settleMs,

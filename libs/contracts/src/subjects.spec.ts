@@ -1,4 +1,9 @@
 import {
+  isRegistrationReply,
+  isReplyOfCluster,
+  parseStatusRelaySubject,
+  statusRelaySubject,
+  statusRelaySubjectOf,
   InvalidSubjectTokenError,
   agentInboxPrefix,
   bootstrapPermissions,
@@ -55,12 +60,45 @@ describe('subject layout', () => {
   });
 });
 
+describe('reply subjects a responder accepts', () => {
+  it('answers a cluster only under its own inbox prefix', () => {
+    expect(isReplyOfCluster(`${agentInboxPrefix('ca')}.abc.1`, 'ca')).toBe(true);
+    for (const reply of [
+      undefined,
+      '',
+      `${agentInboxPrefix('cb')}.abc`,
+      `${agentInboxPrefix('ca')}`,
+      `${agentInboxPrefix('ca')}x.abc`,
+      `${agentInboxPrefix('ca')}.*`,
+      `${agentInboxPrefix('ca')}.>`,
+      `${agentInboxPrefix('ca')}..x`,
+      desiredStateSubject('cb'),
+      '$JS.API.STREAM.PURGE.status',
+    ])
+      expect(isReplyOfCluster(reply, 'ca')).toBe(false);
+  });
+
+  it('answers a registration only under the bootstrap inbox', () => {
+    expect(isRegistrationReply('_INBOX_REGISTER.abc.1')).toBe(true);
+    for (const reply of [undefined, '_INBOX_REGISTER', '_INBOX.ca.x', '_INBOX_REGISTER.>', desiredStateSubject('cb')])
+      expect(isRegistrationReply(reply)).toBe(false);
+  });
+
+  it('maps a stream subject to the relay subject of the same cluster and kind', () => {
+    expect(statusRelaySubjectOf(statusSubject('ca', 'sync'))).toBe(statusRelaySubject('ca', 'sync'));
+    expect(parseStatusRelaySubject(statusRelaySubject('ca', 'sync'))).toEqual({ clusterId: 'ca', kind: 'sync' });
+  });
+});
+
 describe('clusterPermissions', () => {
   const a = clusterPermissions('ca');
 
   it('lets an agent publish its own heartbeats and status, and receive its own desired state and replies', () => {
     expect(allowed(a.publish.allow, heartbeatSubject('ca'))).toBe(true);
-    expect(allowed(a.publish.allow, statusSubject('ca', 'sync'))).toBe(true);
+    expect(allowed(a.publish.allow, statusRelaySubject('ca', 'sync'))).toBe(true);
+    // Into the stream only through the hub's relay: JetStream acks to any reply it is given.
+    expect(allowed(a.publish.deny!, statusSubject('ca', 'sync'))).toBe(true);
+    expect(allowed(a.publish.deny!, statusRelaySubject('ca', 'sync'))).toBe(false);
     expect(allowed(a.subscribe.allow, desiredStateSubject('ca'))).toBe(true);
     expect(allowed(a.subscribe.allow, `${agentInboxPrefix('ca')}.xyz`)).toBe(true);
   });

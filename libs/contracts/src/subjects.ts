@@ -6,7 +6,8 @@
  * Layout (all under `flotilla.v1`):
  * - `flotilla.v1.register`                        agent (bootstrap user) -> hub, request/reply
  * - `flotilla.v1.agent.<clusterId>.heartbeat`     agent -> hub
- * - `flotilla.v1.agent.<clusterId>.status.<kind>` agent -> hub (the status JetStream stream)
+ * - `flotilla.v1.agent.<clusterId>.report.<kind>` agent -> hub status relay, request/reply
+ * - `flotilla.v1.agent.<clusterId>.status.<kind>` hub relay -> the status JetStream stream
  * - `flotilla.v1.agent.<clusterId>.<...>`         any later agent -> hub traffic (bundle fetches)
  * - `flotilla.v1.hub.<clusterId>.<...>`           hub -> agent (desired state)
  * - `_INBOX.<clusterId>.>`                        replies to the agent's requests
@@ -106,6 +107,44 @@ export const statusKinds = {
 
 export type StatusKind = (typeof statusKinds)[keyof typeof statusKinds];
 
+/**
+ * Where an agent sends a status report: the hub's relay checks the reply subject, then
+ * publishes it into the stream on `statusSubject` and answers with the stream's PubAck.
+ * Agents may not publish into the stream themselves: JetStream acks to any reply subject
+ * it is given, and NATS does not check a reply against the publisher's permissions, so a
+ * direct publish would let one cluster make JetStream write onto another cluster's subjects.
+ */
+export function statusRelaySubject(clusterId: string, kind: string): string {
+  return `${agentSubjectPrefix(clusterId)}.report.${subjectToken(kind, 'status kind')}`;
+}
+
+/** What the hub's relay subscribes to, for every cluster. */
+export function allStatusRelaySubjects(): string {
+  return `${SUBJECT_ROOT}.agent.*.report.*`;
+}
+
+/** The relay subject for a stream subject built by `statusSubject` (an agent's journal holds those). */
+export function statusRelaySubjectOf(streamSubject: string): string {
+  const parsed = parseStatusSubject(streamSubject);
+  return parsed ? statusRelaySubject(parsed.clusterId, parsed.kind) : streamSubject;
+}
+
+/** Splits a subject built by `statusRelaySubject`, or undefined. */
+export function parseStatusRelaySubject(subject: string): { clusterId: string; kind: string } | undefined {
+  const parts = subject.split('.');
+  if (
+    parts.length !== 6 ||
+    `${parts[0]}.${parts[1]}` !== SUBJECT_ROOT ||
+    parts[2] !== 'agent' ||
+    parts[4] !== 'report' ||
+    !isValidSubjectToken(parts[3]!) ||
+    !isValidSubjectToken(parts[5]!)
+  ) {
+    return undefined;
+  }
+  return { clusterId: parts[3]!, kind: parts[5]! };
+}
+
 /** Subjects of the status JetStream stream, across all clusters. */
 export function allStatusSubjects(): string {
   return `${SUBJECT_ROOT}.agent.*.status.>`;
@@ -185,6 +224,22 @@ export function agentInboxPrefix(clusterId: string): string {
   return `_INBOX.${subjectToken(clusterId, 'cluster id')}`;
 }
 
+/**
+ * Whether `reply` is a subject under the cluster's own inbox prefix, the only place a hub
+ * responder may answer a request of that cluster's agent. NATS does not check a reply
+ * subject against the requester's permissions: without this, a request could make the hub
+ * publish onto any subject (another cluster's desired state, inboxes, the JetStream API).
+ */
+export function isReplyOfCluster(reply: string | undefined, clusterId: string): boolean {
+  return isReplyUnder(reply, agentInboxPrefix(clusterId));
+}
+
+function isReplyUnder(reply: string | undefined, prefix: string): boolean {
+  if (typeof reply !== 'string' || !reply.startsWith(`${prefix}.`)) return false;
+  const rest = reply.slice(prefix.length + 1).split('.');
+  return rest.every(isValidSubjectToken);
+}
+
 export interface SubjectPermissions {
   publish: { allow: string[]; deny?: string[] };
   subscribe: { allow: string[]; deny?: string[] };
@@ -198,7 +253,8 @@ export interface SubjectPermissions {
 export function clusterPermissions(clusterId: string): SubjectPermissions {
   subjectToken(clusterId, 'cluster id');
   return {
-    publish: { allow: [`${agentSubjectPrefix(clusterId)}.>`] },
+    // Status goes through the hub's relay (statusRelaySubject), never straight into the stream.
+    publish: { allow: [`${agentSubjectPrefix(clusterId)}.>`], deny: [`${agentSubjectPrefix(clusterId)}.status.>`] },
     subscribe: { allow: [`${hubSubjectPrefix(clusterId)}.>`, `${agentInboxPrefix(clusterId)}.>`] },
   };
 }
@@ -218,6 +274,11 @@ export function bootstrapPermissions(): SubjectPermissions {
     publish: { allow: [registerSubject()] },
     subscribe: { allow: [`${BOOTSTRAP_INBOX_PREFIX}.>`] },
   };
+}
+
+/** Whether `reply` is under the bootstrap user's inbox: the only place a registration is answered. */
+export function isRegistrationReply(reply: string | undefined): boolean {
+  return isReplyUnder(reply, BOOTSTRAP_INBOX_PREFIX);
 }
 
 /** NATS header names used on every message. */

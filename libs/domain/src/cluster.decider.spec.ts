@@ -1,4 +1,10 @@
-import { clusterDecider, clusterNameDecider, type ClusterCommand, type ClusterEvent } from './cluster.decider';
+import {
+  clusterDecider,
+  clusterKeyDecider,
+  clusterNameDecider,
+  type ClusterCommand,
+  type ClusterEvent,
+} from './cluster.decider';
 import { fold } from './decider';
 import { ConflictError, NotFoundError, ValidationError } from './errors';
 
@@ -155,5 +161,25 @@ describe('cluster name claims', () => {
     expect(clusterNameDecider.decide(claim('c2'), state)).toEqual([
       { type: 'ClusterNameClaimed', data: { name: 'prod', clusterId: 'c2' } },
     ]);
+  });
+});
+
+describe('clusterKeyDecider (one key, one cluster)', () => {
+  const claim = (clusterId: string) => ({ type: 'ClaimClusterKey', data: { publicKey: 'UKEY', clusterId } }) as const;
+
+  it('given a key never claimed, when a cluster claims it, then it is claimed', () => {
+    expect(clusterKeyDecider.decide(claim('c1'), clusterKeyDecider.initialState())).toEqual([
+      { type: 'ClusterKeyClaimed', data: { publicKey: 'UKEY', clusterId: 'c1' } },
+    ]);
+  });
+
+  it('given a claimed key, when another cluster claims it, then it is refused as key-taken', () => {
+    const state = clusterKeyDecider.evolve(clusterKeyDecider.initialState(), {
+      type: 'ClusterKeyClaimed',
+      data: { publicKey: 'UKEY', clusterId: 'c1' },
+    });
+    expect(() => clusterKeyDecider.decide(claim('c2'), state)).toThrow(
+      expect.objectContaining({ code: 'cluster-key-taken' }),
+    );
   });
 });

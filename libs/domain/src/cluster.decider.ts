@@ -220,3 +220,31 @@ export const clusterNameDecider: Decider<ClusterNameCommand, ClusterNameEvent, C
     }
   },
 };
+
+/**
+ * One key, one cluster: an agent's NATS public key is claimed in a stream of its own, in the
+ * registration's transaction, and never released. A second cluster with the same key would
+ * share the first one's NATS identity (deregistering one revokes the other), and a key that
+ * belonged to a deregistered cluster is revoked in NATS, so it never comes back either.
+ */
+export const clusterKeyStreamId = (publicKey: string): string => `cluster-key-${publicKey}`;
+
+export type ClusterKeyClaimed = DomainEvent<'ClusterKeyClaimed', { publicKey: string; clusterId: string }>;
+
+export interface ClusterKeyState {
+  heldBy: string | null;
+}
+
+export type ClusterKeyCommand = { type: 'ClaimClusterKey'; data: { publicKey: string; clusterId: string } };
+
+export const clusterKeyDecider: Decider<ClusterKeyCommand, ClusterKeyClaimed, ClusterKeyState> = {
+  initialState: () => ({ heldBy: null }),
+  decide(command, state) {
+    if (state.heldBy !== null)
+      throw new ConflictError(`this public key already belongs to another cluster`, { code: 'cluster-key-taken' });
+    return [{ type: 'ClusterKeyClaimed', data: command.data }];
+  },
+  evolve(state, event) {
+    return event.type === 'ClusterKeyClaimed' ? { heldBy: event.data.clusterId } : state;
+  },
+};

@@ -15,7 +15,8 @@ export const registrationRefusalsStreamId = 'registration-refusals';
 // The REST contract states these limits; the decider enforces the same numbers.
 export { registrationTokenTtlDefaultMs, registrationTokenTtlMaxMs };
 
-export type RegistrationRefusalReason = 'malformed' | 'unknown' | 'invalid-secret' | 'expired' | 'used' | 'name-taken';
+export type RegistrationRefusalReason =
+  'malformed' | 'unknown' | 'invalid-secret' | 'expired' | 'used' | 'name-taken' | 'key-taken';
 
 export type RegistrationTokenCreated = DomainEvent<
   'RegistrationTokenCreated',

@@ -2,7 +2,8 @@ import path from 'node:path';
 import { connect, jwtAuthenticator, type NatsConnection } from '@nats-io/transport-node';
 import type { KubeConfig } from '@kubernetes/client-node';
 import { createUser } from '@nats-io/nkeys';
-import { agentInboxPrefix } from '@flotilla/contracts';
+import { jetstream } from '@nats-io/jetstream';
+import { agentInboxPrefix, statusRelaySubjectOf } from '@flotilla/contracts';
 import type { AgentScope } from '@flotilla/kube';
 import type { AgentCredentials, CredentialsStore } from './credentials/agent-credentials';
 import { durations } from './durations';
@@ -85,7 +86,12 @@ export async function runAgent(options: AgentOptions): Promise<void> {
   // Status reports go through the outbox: journaled before anything is published, so a NATS
   // outage or a restart loses none.
   const outbox = await openOutbox(options, nc);
-  outbox?.start(nc);
+  // Through the hub's status relay, never straight into the stream (NATS denies that): the
+  // journal keeps stream subjects, mapped at publish so journals of older agents drain too.
+  const js = jetstream(nc);
+  outbox?.start(nc, {
+    jetStream: { publish: (subject, payload, opts) => js.publish(statusRelaySubjectOf(subject), payload, opts) },
+  });
   let feed: NatsDesiredStateFeed | undefined;
   let reconcile: RunningReconcile | undefined;
   if (outbox && options.reconcile) {

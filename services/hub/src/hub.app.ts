@@ -2,6 +2,7 @@ import 'reflect-metadata';
 import { NestFactory } from '@nestjs/core';
 import type { INestApplication, LogLevel } from '@nestjs/common';
 import { AppModule, type AppModuleOptions } from './app.module';
+import { NulBytePipe, rejectNulBytesInQuery } from './common/nul-bytes';
 
 const logLevels: Record<string, LogLevel[]> = {
   error: ['fatal', 'error'],
@@ -18,5 +19,7 @@ export async function createHubApp(options: AppModuleOptions): Promise<INestAppl
     // The sources webhook verifies signatures over the exact bytes received.
     rawBody: true,
   });
+  app.use(rejectNulBytesInQuery);
+  app.useGlobalPipes(new NulBytePipe());
   return app;
 }

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { create } from '@bufbuild/protobuf';
 import { connect, credsAuthenticator, headers as natsHeaders, type NatsConnection } from '@nats-io/transport-node';
+import { createCurve, type KeyPair } from '@nats-io/nkeys';
 import { context as otelContext, trace } from '@opentelemetry/api';
 import {
   BOOTSTRAP_INBOX_PREFIX,
@@ -12,6 +13,7 @@ import {
   encodeMessage,
   messageMeta,
   registerSubject,
+  type RegisterResponse,
 } from '@flotilla/contracts';
 import { Attr, injectTraceContext } from '@flotilla/telemetry';
 import { durations } from '../durations';
@@ -47,6 +49,7 @@ export const refusalReasonNames: Record<RefusalReason, string> = {
   [RefusalReason.USED]: 'used-token',
   [RefusalReason.NAME_TAKEN]: 'name-taken',
   [RefusalReason.REJECTED]: 'rejected',
+  [RefusalReason.KEY_TAKEN]: 'key-taken',
 };
 
 /**
@@ -55,6 +58,27 @@ export const refusalReasonNames: Record<RefusalReason, string> = {
  * (terminal); no answer throws RegistrationUnavailableError (retryable), except a
  * REJECTED refusal which the hub gives for transient failures.
  */
+/**
+ * The hub's answer, opened with the attempt's reply key. An acceptance is only taken sealed
+ * (what came in the clear is a refusal the hub gave before reading a key).
+ */
+function openRegistrationAnswer(response: RegisterResponse, replyKey: KeyPair): RegisterResponse {
+  if (response.result.case === 'sealed') {
+    const { senderKey, box } = response.result.value;
+    const opened = replyKey.open(box, senderKey);
+    if (!opened) throw new RegistrationUnavailableError('the hub’s sealed registration answer could not be opened');
+    const inner = decodeMessage(RegisterResponseSchema, opened);
+    if (inner.result.case === 'sealed')
+      throw new RegistrationUnavailableError('the hub’s registration answer was sealed twice');
+    return inner;
+  }
+  if (response.result.case === 'accepted')
+    throw new RegistrationUnavailableError(
+      'the hub accepted the registration in the clear; only a sealed answer is trusted',
+    );
+  return response;
+}
+
 export async function registerCluster(input: RegistrationInput): Promise<Registration> {
   let nc: NatsConnection;
   try {
@@ -77,6 +101,9 @@ export async function registerCluster(input: RegistrationInput): Promise<Registr
   });
   try {
     const id = randomUUID();
+    // A fresh curve key for this attempt: the hub seals its answer to it, because every
+    // holder of the shared bootstrap user can read the bootstrap inbox.
+    const replyKey = createCurve();
     const request = create(RegisterRequestSchema, {
       meta: messageMeta({ id, clusterId: '', sentAt: new Date() }),
       token: input.token,
@@ -84,6 +111,7 @@ export async function registerCluster(input: RegistrationInput): Promise<Registr
       publicKey: input.publicKey,
       agentVersion: input.agentVersion,
       kubernetesVersion: input.kubernetesVersion,
+      replyKey: replyKey.getPublicKey(),
     });
     const h = natsHeaders();
     h.set(Headers.messageId, id);
@@ -100,7 +128,7 @@ export async function registerCluster(input: RegistrationInput): Promise<Registr
         { cause: err },
       );
     }
-    const response = decodeMessage(RegisterResponseSchema, reply.data);
+    const response = openRegistrationAnswer(decodeMessage(RegisterResponseSchema, reply.data), replyKey);
     if (response.result.case === 'accepted') {
       const a = response.result.value;
       span.setAttribute(Attr.clusterId, a.clusterId);

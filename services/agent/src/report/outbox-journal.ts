@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { constants as fsConstants } from 'node:fs';
-import { mkdir, open, readdir, readFile, rename, unlink, writeFile, type FileHandle } from 'node:fs/promises';
+import { chmod, mkdir, open, readdir, readFile, rename, unlink, writeFile, type FileHandle } from 'node:fs/promises';
 import path from 'node:path';
 import { decodeFrames, encodeFrame } from './journal-frame';
 import { decodeRecord, encodeRecord, type JournalRecord } from './journal-record';
@@ -16,6 +16,8 @@ import { OutboxLockedError, OutboxStorageError } from './outbox.errors';
  */
 const journalFile = /^journal-(\d{10})\.log$/;
 const lockFileName = 'outbox.lock';
+const privateDirMode = 0o700;
+const privateFileMode = 0o600;
 
 /** Directories open in this process; the lock file covers other processes. */
 const openDirs = new Set<string>();
@@ -84,7 +86,10 @@ export class OutboxJournal {
     openDirs.add(resolved);
     let handle: FileHandle | undefined;
     try {
-      await mkdir(resolved, { recursive: true });
+      // Reports name the cluster's objects: private like the agent's other state (0700/0600),
+      // and tightened where an older agent left the directory open.
+      await mkdir(resolved, { recursive: true, mode: privateDirMode });
+      await chmod(resolved, privateDirMode);
       await takeLock(resolved);
       const names = await readdir(resolved);
       const generations = names
@@ -117,6 +122,7 @@ export class OutboxJournal {
 
       const generation = generations[generations.length - 1]!;
       const file = path.join(resolved, fileName(generation));
+      await chmod(file, privateFileMode);
       const data = await readFile(file);
       const { bodies, validBytes, tornBytes } = decodeFrames(data);
       const records: ReplayedRecord[] = bodies.map((body) => ({ record: decodeRecord(body), size: body.length + 8 }));
@@ -245,7 +251,7 @@ async function writeFully(handle: FileHandle, data: Buffer, position: number): P
 /** Temp file, fsync, rename, fsync of the directory: the file appears complete or not at all. */
 async function writeDurably(dir: string, name: string, frames: Buffer[]): Promise<void> {
   const tmp = path.join(dir, `${name}.tmp`);
-  const handle = await open(tmp, 'w');
+  const handle = await open(tmp, 'w', privateFileMode);
   try {
     await writeFully(handle, Buffer.concat(frames), 0);
     await handle.sync();
@@ -291,7 +297,7 @@ async function syncDir(dir: string): Promise<void> {
 async function takeLock(dir: string): Promise<void> {
   const file = path.join(dir, lockFileName);
   try {
-    await writeFile(file, String(process.pid), { flag: 'wx' });
+    await writeFile(file, String(process.pid), { flag: 'wx', mode: privateFileMode });
     return;
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
@@ -300,7 +306,8 @@ async function takeLock(dir: string): Promise<void> {
   if (Number.isSafeInteger(holder) && holder > 0 && holder !== process.pid && isAlive(holder)) {
     throw new OutboxLockedError(`status outbox ${dir} is in use by process ${holder}`);
   }
-  await writeFile(file, String(process.pid));
+  await writeFile(file, String(process.pid), { mode: privateFileMode });
+  await chmod(file, privateFileMode);
 }
 
 function isAlive(pid: number): boolean {

@@ -19,6 +19,7 @@ import {
   BundleResponseSchema,
   bundleQueueGroup,
   clusterIdOfAgentRequestSubject,
+  isReplyOfCluster,
   decodeMessage,
   desiredStateQueueGroup,
   desiredStateSubject,
@@ -218,7 +219,8 @@ export class DesiredStateService implements OnApplicationBootstrap, OnModuleDest
   private async answerDesiredState(msg: Msg): Promise<void> {
     // The subject, not the body, names the cluster: NATS lets only its agent publish there.
     const clusterId = clusterIdOfAgentRequestSubject(msg.subject, 'desired');
-    if (!msg.reply || !clusterId) return;
+    // Only to the requester's own inbox: NATS does not check a reply against its permissions.
+    if (!clusterId || !isReplyOfCluster(msg.reply, clusterId)) return;
     const parent = extractTraceContext(msg.headers);
     const span = trace
       .getTracer('flotilla-hub')
@@ -237,7 +239,7 @@ export class DesiredStateService implements OnApplicationBootstrap, OnModuleDest
 
   private async answerBundle(msg: Msg): Promise<void> {
     const clusterId = clusterIdOfAgentRequestSubject(msg.subject, 'bundle');
-    if (!msg.reply || !clusterId) return;
+    if (!clusterId || !isReplyOfCluster(msg.reply, clusterId)) return;
     const reply = (result: BundleResponse['result']) => {
       const response = create(BundleResponseSchema, {
         meta: messageMeta({ id: randomUUID(), clusterId, sentAt: this.clock.now() }),

@@ -16,12 +16,18 @@ export const sourcesConfigSchema = z.object({
   FLOTILLA_HUB_GIT_CREDENTIALS_DIR: z.string().min(1).optional(),
   /** `false` on replicas that must not poll (they still serve webhooks and the API). */
   FLOTILLA_HUB_GIT_POLLING: z.enum(['true', 'false']).default('true'),
+  /**
+   * `true` lets operators add `file://` sources: the hub then reads any repository path on its
+   * own disk, so it is off unless asked for (the demo and the tests turn it on).
+   */
+  FLOTILLA_HUB_GIT_ALLOW_LOCAL_SOURCES: z.enum(['true', 'false']).default('false'),
 });
 
 export interface SourcesConfig {
   dataDir: string;
   credentialsDir: string | undefined;
   polling: boolean;
+  allowLocalSources: boolean;
 }
 
 export class SourcesConfigError extends Error {
@@ -46,6 +52,7 @@ export function loadSourcesConfig(env: NodeJS.ProcessEnv = process.env): Sources
       ? path.resolve(result.data.FLOTILLA_HUB_GIT_CREDENTIALS_DIR)
       : undefined,
     polling: result.data.FLOTILLA_HUB_GIT_POLLING === 'true',
+    allowLocalSources: result.data.FLOTILLA_HUB_GIT_ALLOW_LOCAL_SOURCES === 'true',
   };
 }
 

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import type { INestApplication } from '@nestjs/common';
 import { CommandBus } from '@nestjs/cqrs';
 import { createTestDatabase, type TestDatabase } from '@flotilla/testing';
@@ -101,14 +102,14 @@ export async function startHubTestApp(): Promise<HubTestApp> {
   }
 }
 
-/** A syntactically valid NATS user public key (the hub checks the shape; agents make real ones). */
+/**
+ * A syntactically valid NATS user public key (the hub checks the shape; agents make real
+ * ones), distinct per seed: the hub refuses a key that another cluster already has.
+ */
 export function fakeUserPublicKey(seed: number): string {
   const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567';
+  const bytes = createHash('sha512').update(`fake user key ${seed}`).digest();
   let key = 'U';
-  let x = seed * 2654435761;
-  for (let i = 0; i < 55; i++) {
-    x = (x * 1103515245 + 12345) % 2147483648;
-    key += alphabet[x % 32];
-  }
+  for (let i = 0; i < 55; i++) key += alphabet[bytes[i]! % 32];
   return key;
 }

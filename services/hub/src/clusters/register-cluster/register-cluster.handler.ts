@@ -3,11 +3,12 @@ import { CommandHandler, type ICommandHandler } from '@nestjs/cqrs';
 import type { EventStore, NewEvent } from '@flotilla/event-store';
 import {
   clusterDecider,
+  clusterKeyDecider,
+  clusterKeyStreamId,
   clusterNameDecider,
   clusterNameStreamId,
   clusterStreamId,
   ConflictError,
-  isUserPublicKey,
   parseSecretToken,
   registrationRefusalsStreamId,
   registrationTokenDecider,
@@ -23,11 +24,10 @@ import { CLOCK, ID_GENERATOR, type Clock, type IdGenerator } from '../../common/
 import { EVENT_STORE } from '../../event-store.provider';
 import { RegisterClusterCommand, type RegisterClusterResult } from './register-cluster.command';
 import { RegistrationRefusedError } from './registration-refused.error';
+import { refusedField } from './refused-field';
 
 /** Another registration raced ours on the token or the name: decide again, a bounded number of times. */
 const maxAttempts = 3;
-/** Lengths beyond which a refusal records a truncated value (the request is hostile or broken). */
-const recordedFieldMaxLength = 128;
 
 @CommandHandler(RegisterClusterCommand)
 export class RegisterClusterHandler implements ICommandHandler<RegisterClusterCommand, RegisterClusterResult> {
@@ -68,8 +68,9 @@ export class RegisterClusterHandler implements ICommandHandler<RegisterClusterCo
         data: {
           secret: parts.secret,
           clusterId,
-          clusterName: safe(command.name),
-          publicKey: safe(command.publicKey),
+          // What a refusal by the token would record: never the raw fields.
+          clusterName: refusedField(command.name, 'name'),
+          publicKey: refusedField(command.publicKey, 'public-key'),
           now,
         },
       },
@@ -123,12 +124,28 @@ export class RegisterClusterHandler implements ICommandHandler<RegisterClusterCo
       throw err;
     }
 
-    // All three land or none: a used token always has its cluster, a cluster always its name.
+    // One key, one cluster: a second cluster on the same key would share its NATS identity.
+    const keyStream = clusterKeyStreamId(command.publicKey);
+    const key = await loadAggregate(this.store, keyStream, clusterKeyDecider);
+    let keyClaimed;
+    try {
+      keyClaimed = clusterKeyDecider.decide(
+        { type: 'ClaimClusterKey', data: { publicKey: command.publicKey, clusterId } },
+        key.state,
+      );
+    } catch (err) {
+      if (err instanceof ConflictError)
+        return this.refuse(tokenStream, 'key-taken', command, now, parts.tokenId, undefined, err);
+      throw err;
+    }
+
+    // All land or none: a used token always has its cluster, a cluster always its name and key.
     await this.store.appendMany(
       [
         { streamId: tokenStream, events: decided as NewEvent[], expectedVersion: token.version },
         { streamId: clusterStreamId(clusterId), events: registered as NewEvent[], expectedVersion: 0 },
         { streamId: nameStream, events: claimed as NewEvent[], expectedVersion: name.version },
+        { streamId: keyStream, events: keyClaimed as NewEvent[], expectedVersion: key.version },
       ],
       { metadata: { actor: `agent:${clusterId}` } },
     );
@@ -166,8 +183,8 @@ export class RegisterClusterHandler implements ICommandHandler<RegisterClusterCo
       data: {
         ...(tokenId ? { tokenId } : {}),
         reason,
-        clusterName: safe(command.name),
-        publicKey: isUserPublicKey(command.publicKey) ? command.publicKey : safe(command.publicKey),
+        clusterName: refusedField(command.name, 'name'),
+        publicKey: refusedField(command.publicKey, 'public-key'),
         at: now.toISOString(),
       },
     };
@@ -177,13 +194,8 @@ export class RegisterClusterHandler implements ICommandHandler<RegisterClusterCo
       metadata: { actor: 'agent:unregistered' },
     });
     this.logger.warn(
-      `registration of "${safe(command.name)}" refused: ${reason}${tokenId ? ` (token ${tokenId})` : ''}`,
+      `registration of "${refusedField(command.name, 'name')}" refused: ${reason}${tokenId ? ` (token ${tokenId})` : ''}`,
     );
     throw new RegistrationRefusedError(reason, detail, { cause });
   }
-}
-
-/** What a refusal records of caller-supplied text: bounded, and never the token. */
-function safe(value: unknown): string {
-  return typeof value === 'string' ? value.slice(0, recordedFieldMaxLength) : '';
 }

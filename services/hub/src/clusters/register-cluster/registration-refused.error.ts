@@ -8,6 +8,8 @@ const messages: Record<RegistrationRefusalReason, string> = {
   expired: 'the registration token has expired: create a new one',
   used: 'the registration token was already used: create a new one',
   'name-taken': 'a live cluster already has this name: choose another or deregister the old cluster',
+  'key-taken':
+    'this public key is already registered to another cluster: every agent needs its own key (start it with a fresh credentials file, it generates one)',
 };
 
 /** The hub refused a registration; the attempt is already recorded as RegistrationRefused. */
@@ -20,6 +22,11 @@ export class RegistrationRefusedError extends FlotillaError {
     options?: { cause?: unknown },
   ) {
     super(`registration-${reason}`, detail ? `${messages[reason]}: ${detail}` : messages[reason], options);
-    this.category = reason === 'name-taken' ? 'conflict' : reason === 'malformed' ? 'validation' : 'unauthorized';
+    this.category =
+      reason === 'name-taken' || reason === 'key-taken'
+        ? 'conflict'
+        : reason === 'malformed'
+          ? 'validation'
+          : 'unauthorized';
   }
 }

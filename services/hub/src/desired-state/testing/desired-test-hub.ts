@@ -67,7 +67,12 @@ export async function startDesiredTestHub(options: { maxBundleBytes?: number } =
       FLOTILLA_HUB_LOG_LEVEL: 'error',
     });
     hubDatabase = await openHubDatabase({ url: database.url, poolSize: 6, connectTimeoutMs: 10_000 });
-    const sourcesConfig: SourcesConfig = { dataDir, credentialsDir: undefined, polling: false };
+    const sourcesConfig: SourcesConfig = {
+      dataDir,
+      credentialsDir: undefined,
+      polling: false,
+      allowLocalSources: true,
+    };
     const desiredConfig: DesiredStateConfig = { maxBundleBytes: options.maxBundleBytes ?? 900 * 1024, reactor: false };
     const moduleRef = await Test.createTestingModule({
       imports: [

@@ -4,6 +4,7 @@ import { CommandBus } from '@nestjs/cqrs';
 import { headers as natsHeaders, type Msg, type NatsConnection, type Subscription } from '@nats-io/transport-node';
 import { SpanStatusCode, context as otelContext, trace } from '@opentelemetry/api';
 import { create } from '@bufbuild/protobuf';
+import { createCurve, fromPublic as fromCurvePublic } from '@nats-io/nkeys';
 import {
   Headers,
   MalformedMessageError,
@@ -12,6 +13,7 @@ import {
   RegisterResponseSchema,
   decodeMessage,
   encodeMessage,
+  isRegistrationReply,
   messageMeta,
   registerSubject,
   type RegisterResponse,
@@ -23,8 +25,47 @@ import {
   type RegisterClusterResult,
 } from '../../clusters/register-cluster/register-cluster.command';
 import { RegistrationRefusedError } from '../../clusters/register-cluster/registration-refused.error';
+import { refusedField } from '../../clusters/register-cluster/refused-field';
 import { NatsAuthority } from '../nats-authority';
 import { NATS_CONNECTION } from '../nats-connection';
+
+/** Whether `value` is a curve (x25519) nkey public key, `X...`. */
+function isCurvePublicKey(value: string): boolean {
+  try {
+    return value.startsWith('X') && fromCurvePublic(value) !== undefined;
+  } catch {
+    return false;
+  }
+}
+
+/** The reply key of a request, if it has a readable one. */
+function replyKeyOf(data: Uint8Array): string | undefined {
+  try {
+    const key = decodeMessage(RegisterRequestSchema, data).replyKey;
+    return isCurvePublicKey(key) ? key : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * The answer sealed to the agent's reply key with a fresh hub curve key, so that a bootstrap
+ * user listening on the shared inbox sees only the box. Without a key (an old or broken
+ * request) only a refusal is ever given, and it carries nothing but the reason.
+ */
+function sealedFor(replyKey: string | undefined, response: RegisterResponse): RegisterResponse {
+  if (!replyKey) return response;
+  const sender = createCurve();
+  const box = sender.seal(encodeMessage(RegisterResponseSchema, response), replyKey);
+  return create(RegisterResponseSchema, {
+    // The cluster id is inside the box only.
+    meta: response.meta ? { ...response.meta, clusterId: '' } : undefined,
+    result: {
+      case: 'sealed',
+      value: { $typeName: 'flotilla.v1.SealedRegisterResponse', senderKey: sender.getPublicKey(), box },
+    },
+  });
+}
 
 /** Hub replicas share registration requests: each is answered once. */
 export const registrationQueueGroup = 'flotilla-hub-registration';
@@ -36,6 +77,7 @@ const reasons: Record<RegistrationRefusalReason, RefusalReason> = {
   expired: RefusalReason.EXPIRED,
   used: RefusalReason.USED,
   'name-taken': RefusalReason.NAME_TAKEN,
+  'key-taken': RefusalReason.KEY_TAKEN,
 };
 
 /**
@@ -79,7 +121,9 @@ export class RegistrationResponder implements OnApplicationBootstrap, OnModuleDe
   }
 
   private async handle(msg: Msg): Promise<void> {
-    if (!msg.reply) return;
+    // Only under the bootstrap inbox: NATS does not check a reply against the requester's
+    // permissions, and an answer elsewhere would be the hub publishing wherever it is told.
+    if (!isRegistrationReply(msg.reply)) return;
     const parent = extractTraceContext(msg.headers);
     const span = trace
       .getTracer('flotilla-hub')
@@ -98,7 +142,7 @@ export class RegistrationResponder implements OnApplicationBootstrap, OnModuleDe
     const h = natsHeaders();
     h.set(Headers.messageId, response.meta!.id);
     injectTraceContext(h, trace.setSpan(parent, span));
-    msg.respond(encodeMessage(RegisterResponseSchema, response), { headers: h });
+    msg.respond(encodeMessage(RegisterResponseSchema, sealedFor(replyKeyOf(msg.data), response)), { headers: h });
     span.end();
   }
 
@@ -122,6 +166,14 @@ export class RegistrationResponder implements OnApplicationBootstrap, OnModuleDe
       throw err;
     }
 
+    // Every holder of the shared bootstrap user can read every reply subject of its inbox:
+    // an answer is only given sealed to a key that the registering agent alone holds.
+    if (!isCurvePublicKey(request.replyKey))
+      return refused(
+        RefusalReason.MALFORMED,
+        'the registration request carries no reply key (an x25519 curve nkey, X...): upgrade the agent, the hub seals its answer to that key',
+      );
+
     let cluster: RegisterClusterResult;
     try {
       cluster = await this.commandBus.execute(
@@ -136,7 +188,9 @@ export class RegistrationResponder implements OnApplicationBootstrap, OnModuleDe
     } catch (err) {
       if (err instanceof RegistrationRefusedError)
         return refused(reasons[err.reason] ?? RefusalReason.REJECTED, err.message);
-      this.logger.error(`registration of "${request.clusterName.slice(0, 64)}" failed: ${(err as Error).message}`);
+      this.logger.error(
+        `registration of "${refusedField(request.clusterName, 'name')}" failed: ${(err as Error).message}`,
+      );
       return refused(RefusalReason.REJECTED, 'the hub could not register the cluster right now; try again later');
     }
 

@@ -5,6 +5,7 @@ import { sourceDecider, sourceStreamId, validateDnsLabel, ValidationError } from
 import { decideAndAppend } from '../../common/aggregate';
 import { EVENT_STORE } from '../../event-store.provider';
 import { SourceSecrets } from '../source-secrets';
+import { SOURCES_CONFIG, type SourcesConfig } from '../sources.config';
 import { AddSourceCommand } from './add-source.command';
 
 @CommandHandler(AddSourceCommand)
@@ -12,12 +13,20 @@ export class AddSourceHandler implements ICommandHandler<AddSourceCommand, { pos
   constructor(
     @Inject(EVENT_STORE) private readonly store: EventStore,
     private readonly secrets: SourceSecrets,
+    @Inject(SOURCES_CONFIG) private readonly config: SourcesConfig,
   ) {}
 
   async execute(command: AddSourceCommand): Promise<{ position: number }> {
     const input = command.input;
     // Validated before it names a stream.
     validateDnsLabel(input.name, 'name');
+    // A local source reads the hub's own disk: only where the hub was started allowing it.
+    if (!this.config.allowLocalSources && typeof input.url === 'string' && /^\s*file:/i.test(input.url))
+      throw new ValidationError(
+        'url: local (file://) sources are off on this hub; start it with FLOTILLA_HUB_GIT_ALLOW_LOCAL_SOURCES=true to allow them',
+        'url',
+        { code: 'local-sources-off' },
+      );
     // A reference this hub cannot resolve would only fail later, on every fetch: refuse it now.
     for (const field of ['credentialsRef', 'webhookSecretRef'] as const) {
       const ref = input[field];

@@ -14,7 +14,7 @@ describe('git credentials by reference', () => {
     await writeFile(path.join(dir, 'bare-token'), 'tok3n');
     await writeFile(path.join(dir, 'deploy-key'), 'PRIVATE KEY', { mode: 0o600 });
     await writeFile(path.join(dir, 'deploy-key.known_hosts'), 'github.com ssh-ed25519 AAAA');
-    secrets = new SourceSecrets({ dataDir: '/data', credentialsDir: dir, polling: true });
+    secrets = new SourceSecrets({ dataDir: '/data', credentialsDir: dir, polling: true, allowLocalSources: false });
   });
   afterAll(async () => {
     await rm(dir, { recursive: true, force: true });

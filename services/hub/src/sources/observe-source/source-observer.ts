@@ -108,6 +108,9 @@ export class SourceObserver {
     let more = false;
     let mirror: GitMirror | undefined;
     try {
+      // A local source added while the hub allowed them is not read once it no longer does.
+      if (!this.config.allowLocalSources && /^\s*file:/i.test(state.url!))
+        throw new Error('local (file://) sources are off on this hub (FLOTILLA_HUB_GIT_ALLOW_LOCAL_SOURCES)');
       const auth = await gitAuthFor(
         { url: state.url!, credentialsRef: state.credentialsRef },
         this.secrets,

@@ -47,7 +47,12 @@ export async function startSourcesTestHub(
 ): Promise<SourcesTestHub> {
   const dataDir = await mkdtemp(path.join(tmpdir(), 'flotilla-git-data-'));
   const credentialsDir = await mkdtemp(path.join(tmpdir(), 'flotilla-git-creds-'));
-  const sourcesConfig: SourcesConfig = { dataDir, credentialsDir, polling: options.polling ?? true };
+  const sourcesConfig: SourcesConfig = {
+    dataDir,
+    credentialsDir,
+    polling: options.polling ?? true,
+    allowLocalSources: true,
+  };
   let database: HubDatabase | undefined;
   let app: INestApplication | undefined;
   try {

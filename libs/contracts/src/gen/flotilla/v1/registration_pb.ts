@@ -12,7 +12,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file flotilla/v1/registration.proto.
  */
 export const file_flotilla_v1_registration: GenFile = /*@__PURE__*/
-  fileDesc("Ch5mbG90aWxsYS92MS9yZWdpc3RyYXRpb24ucHJvdG8SC2Zsb3RpbGxhLnYxIqUBCg9SZWdpc3RlclJlcXVlc3QSJgoEbWV0YRgBIAEoCzIYLmZsb3RpbGxhLnYxLk1lc3NhZ2VNZXRhEg0KBXRva2VuGAIgASgJEhQKDGNsdXN0ZXJfbmFtZRgDIAEoCRISCgpwdWJsaWNfa2V5GAQgASgJEhUKDWFnZW50X3ZlcnNpb24YBSABKAkSGgoSa3ViZXJuZXRlc192ZXJzaW9uGAYgASgJIqgBChBSZWdpc3RlclJlc3BvbnNlEiYKBG1ldGEYASABKAsyGC5mbG90aWxsYS52MS5NZXNzYWdlTWV0YRIxCghhY2NlcHRlZBgCIAEoCzIdLmZsb3RpbGxhLnYxLlJlZ2lzdGVyQWNjZXB0ZWRIABIvCgdyZWZ1c2VkGAMgASgLMhwuZmxvdGlsbGEudjEuUmVnaXN0ZXJSZWZ1c2VkSABCCAoGcmVzdWx0ItgBChBSZWdpc3RlckFjY2VwdGVkEhIKCmNsdXN0ZXJfaWQYASABKAkSFAoMY2x1c3Rlcl9uYW1lGAIgASgJEjkKBmxhYmVscxgDIAMoCzIpLmZsb3RpbGxhLnYxLlJlZ2lzdGVyQWNjZXB0ZWQuTGFiZWxzRW50cnkSEAoIdXNlcl9qd3QYBCABKAkSHgoWaHViX3NpZ25pbmdfcHVibGljX2tleRgFIAEoCRotCgtMYWJlbHNFbnRyeRILCgNrZXkYASABKAkSDQoFdmFsdWUYAiABKAk6AjgBIk4KD1JlZ2lzdGVyUmVmdXNlZBIqCgZyZWFzb24YASABKA4yGi5mbG90aWxsYS52MS5SZWZ1c2FsUmVhc29uEg8KB21lc3NhZ2UYAiABKAkq/QEKDVJlZnVzYWxSZWFzb24SHgoaUkVGVVNBTF9SRUFTT05fVU5TUEVDSUZJRUQQABIcChhSRUZVU0FMX1JFQVNPTl9NQUxGT1JNRUQQARIaChZSRUZVU0FMX1JFQVNPTl9VTktOT1dOEAISIQodUkVGVVNBTF9SRUFTT05fSU5WQUxJRF9TRUNSRVQQAxIaChZSRUZVU0FMX1JFQVNPTl9FWFBJUkVEEAQSFwoTUkVGVVNBTF9SRUFTT05fVVNFRBAFEh0KGVJFRlVTQUxfUkVBU09OX05BTUVfVEFLRU4QBhIbChdSRUZVU0FMX1JFQVNPTl9SRUpFQ1RFRBAHYgZwcm90bzM", [file_flotilla_v1_envelope]);
+  fileDesc("Ch5mbG90aWxsYS92MS9yZWdpc3RyYXRpb24ucHJvdG8SC2Zsb3RpbGxhLnYxIrgBCg9SZWdpc3RlclJlcXVlc3QSJgoEbWV0YRgBIAEoCzIYLmZsb3RpbGxhLnYxLk1lc3NhZ2VNZXRhEg0KBXRva2VuGAIgASgJEhQKDGNsdXN0ZXJfbmFtZRgDIAEoCRISCgpwdWJsaWNfa2V5GAQgASgJEhUKDWFnZW50X3ZlcnNpb24YBSABKAkSGgoSa3ViZXJuZXRlc192ZXJzaW9uGAYgASgJEhEKCXJlcGx5X2tleRgHIAEoCSLfAQoQUmVnaXN0ZXJSZXNwb25zZRImCgRtZXRhGAEgASgLMhguZmxvdGlsbGEudjEuTWVzc2FnZU1ldGESMQoIYWNjZXB0ZWQYAiABKAsyHS5mbG90aWxsYS52MS5SZWdpc3RlckFjY2VwdGVkSAASLwoHcmVmdXNlZBgDIAEoCzIcLmZsb3RpbGxhLnYxLlJlZ2lzdGVyUmVmdXNlZEgAEjUKBnNlYWxlZBgEIAEoCzIjLmZsb3RpbGxhLnYxLlNlYWxlZFJlZ2lzdGVyUmVzcG9uc2VIAEIICgZyZXN1bHQiOQoWU2VhbGVkUmVnaXN0ZXJSZXNwb25zZRISCgpzZW5kZXJfa2V5GAEgASgJEgsKA2JveBgCIAEoDCLYAQoQUmVnaXN0ZXJBY2NlcHRlZBISCgpjbHVzdGVyX2lkGAEgASgJEhQKDGNsdXN0ZXJfbmFtZRgCIAEoCRI5CgZsYWJlbHMYAyADKAsyKS5mbG90aWxsYS52MS5SZWdpc3RlckFjY2VwdGVkLkxhYmVsc0VudHJ5EhAKCHVzZXJfand0GAQgASgJEh4KFmh1Yl9zaWduaW5nX3B1YmxpY19rZXkYBSABKAkaLQoLTGFiZWxzRW50cnkSCwoDa2V5GAEgASgJEg0KBXZhbHVlGAIgASgJOgI4ASJOCg9SZWdpc3RlclJlZnVzZWQSKgoGcmVhc29uGAEgASgOMhouZmxvdGlsbGEudjEuUmVmdXNhbFJlYXNvbhIPCgdtZXNzYWdlGAIgASgJKpsCCg1SZWZ1c2FsUmVhc29uEh4KGlJFRlVTQUxfUkVBU09OX1VOU1BFQ0lGSUVEEAASHAoYUkVGVVNBTF9SRUFTT05fTUFMRk9STUVEEAESGgoWUkVGVVNBTF9SRUFTT05fVU5LTk9XThACEiEKHVJFRlVTQUxfUkVBU09OX0lOVkFMSURfU0VDUkVUEAMSGgoWUkVGVVNBTF9SRUFTT05fRVhQSVJFRBAEEhcKE1JFRlVTQUxfUkVBU09OX1VTRUQQBRIdChlSRUZVU0FMX1JFQVNPTl9OQU1FX1RBS0VOEAYSGwoXUkVGVVNBTF9SRUFTT05fUkVKRUNURUQQBxIcChhSRUZVU0FMX1JFQVNPTl9LRVlfVEFLRU4QCGIGcHJvdG8z", [file_flotilla_v1_envelope]);
 
 /**
  * Sent by an agent, connected as the bootstrap user, on `flotilla.v1.register`.
@@ -54,6 +54,14 @@ export type RegisterRequest = Message<"flotilla.v1.RegisterRequest"> & {
    * @generated from field: string kubernetes_version = 6;
    */
   kubernetesVersion: string;
+
+  /**
+   * A fresh x25519 curve nkey of the agent (public part, starts with `X`): the hub seals its
+   * answer to it, because every holder of the shared bootstrap user can read every reply.
+   *
+   * @generated from field: string reply_key = 7;
+   */
+  replyKey: string;
 };
 
 /**
@@ -87,6 +95,15 @@ export type RegisterResponse = Message<"flotilla.v1.RegisterResponse"> & {
      */
     value: RegisterRefused;
     case: "refused";
+  } | {
+    /**
+     * The whole answer (a RegisterResponse with `accepted` or `refused`), sealed to the
+     * request's reply_key: only the registering agent can open it.
+     *
+     * @generated from field: flotilla.v1.SealedRegisterResponse sealed = 4;
+     */
+    value: SealedRegisterResponse;
+    case: "sealed";
   } | { case: undefined; value?: undefined };
 };
 
@@ -96,6 +113,30 @@ export type RegisterResponse = Message<"flotilla.v1.RegisterResponse"> & {
  */
 export const RegisterResponseSchema: GenMessage<RegisterResponse> = /*@__PURE__*/
   messageDesc(file_flotilla_v1_registration, 1);
+
+/**
+ * @generated from message flotilla.v1.SealedRegisterResponse
+ */
+export type SealedRegisterResponse = Message<"flotilla.v1.SealedRegisterResponse"> & {
+  /**
+   * The hub's curve nkey (public part, `X...`) that sealed `box`; fresh for every answer.
+   *
+   * @generated from field: string sender_key = 1;
+   */
+  senderKey: string;
+
+  /**
+   * @generated from field: bytes box = 2;
+   */
+  box: Uint8Array;
+};
+
+/**
+ * Describes the message flotilla.v1.SealedRegisterResponse.
+ * Use `create(SealedRegisterResponseSchema)` to create a new message.
+ */
+export const SealedRegisterResponseSchema: GenMessage<SealedRegisterResponse> = /*@__PURE__*/
+  messageDesc(file_flotilla_v1_registration, 2);
 
 /**
  * @generated from message flotilla.v1.RegisterAccepted
@@ -137,7 +178,7 @@ export type RegisterAccepted = Message<"flotilla.v1.RegisterAccepted"> & {
  * Use `create(RegisterAcceptedSchema)` to create a new message.
  */
 export const RegisterAcceptedSchema: GenMessage<RegisterAccepted> = /*@__PURE__*/
-  messageDesc(file_flotilla_v1_registration, 2);
+  messageDesc(file_flotilla_v1_registration, 3);
 
 /**
  * @generated from message flotilla.v1.RegisterRefused
@@ -161,7 +202,7 @@ export type RegisterRefused = Message<"flotilla.v1.RegisterRefused"> & {
  * Use `create(RegisterRefusedSchema)` to create a new message.
  */
 export const RegisterRefusedSchema: GenMessage<RegisterRefused> = /*@__PURE__*/
-  messageDesc(file_flotilla_v1_registration, 3);
+  messageDesc(file_flotilla_v1_registration, 4);
 
 /**
  * @generated from enum flotilla.v1.RefusalReason
@@ -218,6 +259,13 @@ export enum RefusalReason {
    * @generated from enum value: REFUSAL_REASON_REJECTED = 7;
    */
   REJECTED = 7,
+
+  /**
+   * The public key is (or was) another cluster's: every agent generates its own key.
+   *
+   * @generated from enum value: REFUSAL_REASON_KEY_TAKEN = 8;
+   */
+  KEY_TAKEN = 8,
 }
 
 /**
