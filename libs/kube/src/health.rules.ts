@@ -58,8 +58,12 @@ export function assessHealth(live: KubeObject | undefined): Health {
         return progressing(`${num(status.replicas) - updated} old replicas pending termination`);
       if (num(status.readyReplicas) < want)
         return progressing(`${num(status.readyReplicas)} of ${want} replicas ready`);
-      if (num(status.availableReplicas) < want)
-        return progressing(`${num(status.availableReplicas)} of ${want} replicas available`);
+      if (num(status.availableReplicas) < want) {
+        // The controller's own reason (e.g. MinimumReplicasUnavailable) says more than a count.
+        const available = condition(status, 'Available');
+        const why = available?.status === 'False' && available.reason ? ` (${available.reason})` : '';
+        return progressing(`${num(status.availableReplicas)} of ${want} replicas available${why}`);
+      }
       return healthy(`${want} replicas available`);
     }
     case 'apps/StatefulSet': {

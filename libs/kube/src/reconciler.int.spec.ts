@@ -488,6 +488,40 @@ describe('Reconciler against the real kube-apiserver', () => {
     expect(JSON.stringify(res)).not.toContain(SECRET_VALUE);
   });
 
+  it('never calls an application healthy when its resources failed to apply: missing with the API message, until a sync applies them', async () => {
+    const app = dns('failing');
+    const absent = dns('absent'); // never created: every apply into it fails with NotFound
+    const { r, events } = reconciler();
+    const res = await r.sync(
+      app,
+      { digest: 'sha256:f1', objects: [configMap(absent, 'a', { k: '1' }), configMap(absent, 'b', { k: '2' })] },
+      policy(),
+    );
+    expect(res.ok).toBe(false);
+    expect(res.results.map((x) => x.action)).toEqual(['failed', 'failed']);
+    expect(res.health.status).toBe('missing');
+    expect(res.health.message).toMatch(/^not applied: NotFound: .*not found/);
+    const appHealth = events.filter((e) => e.type === 'HealthChanged' && e.ref === undefined);
+    expect(appHealth).toEqual([expect.objectContaining({ status: 'missing', message: res.health.message })]);
+    const failedEvent = events.find((e) => e.type === 'SyncFailed');
+    expect(failedEvent).toMatchObject({
+      message: expect.stringMatching(/^2 of 2 resources failed: ConfigMap .*NotFound/),
+    });
+
+    // The periodic check keeps saying so (it used to forget the failures and turn healthy).
+    const check = await r.checkDrift(app);
+    expect(check.events.filter((e) => e.type === 'HealthChanged')).toEqual([]);
+
+    await core.createNamespace({ body: { metadata: { name: absent } } });
+    const fixed = await r.sync(
+      app,
+      { digest: 'sha256:f2', objects: [configMap(absent, 'a', { k: '1' }), configMap(absent, 'b', { k: '2' })] },
+      policy(),
+    );
+    expect(fixed.ok).toBe(true);
+    expect(fixed.health.status).toBe('healthy');
+  });
+
   it('treats a deleted managed object as drift; correct mode re-creates it and owns the new uid', async () => {
     const app = dns('missing');
     const ns = await namespace();

@@ -85,14 +85,17 @@ interface AppState {
   applied: Map<string, AppliedObject>;
   inventory: Inventory;
   drifted: Map<string, string>;
-  health: Map<string, Health['status']>;
-  appHealth?: Health['status'];
+  /** What this application's resources last reported, status and message: a new message alone is news. */
+  health: Map<string, Health>;
+  appHealth?: Health;
   /** Each object's last assessed status, so a check of some objects still reports the application's health. */
   resources: Map<string, ResourceStatus>;
   /** The resourceVersion each object had when we last wrote or read it: a watch event carrying it is our own. */
   versions: Map<string, string>;
   /** When the last full drift check ran (rate limit of the periodic check). */
   lastFullCheckAt?: number;
+  /** Objects of the bundle the last sync could not apply: not healthy until a sync applies them. */
+  failed: ResourceStatus[];
 }
 
 class EventLog {
@@ -102,6 +105,17 @@ class EventLog {
     this.events.push(e);
     this.sink?.(e);
   }
+}
+
+const sameHealth = (a: Health | undefined, b: Health): boolean =>
+  a !== undefined && a.status === b.status && a.message === b.message;
+
+/** The health of an object the sync could not apply, with the API's own words. */
+function failedHealth(result: ResourceResult, existed: boolean | undefined): Health {
+  const why = `${result.reason ? `${result.reason}: ` : ''}${result.message ?? 'apply failed'}`;
+  return existed === false
+    ? { status: 'missing', message: `not applied: ${why}` }
+    : { status: 'degraded', message: `apply failed: ${why}` };
 }
 
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms).unref?.());
@@ -289,10 +303,12 @@ export class Reconciler {
     );
     const applied = new Map<string, AppliedObject>();
     const liveByKey = new Map<string, KubeObject>();
+    const existedByKey = new Map<string, boolean>();
     for (const phase of applyPhases(sortForApply(candidates.map((c) => c.body)))) {
       const outcomes = await pool(phase, this.concurrency, (body) => this.applyOne(body, policy, crdKinds));
       for (const o of outcomes) {
         results.push(o.result);
+        if (o.existed !== undefined) existedByKey.set(refKey(o.result.ref), o.existed);
         if (o.applied && o.live) {
           applied.set(refKey(o.applied.ref), o.applied);
           liveByKey.set(refKey(o.applied.ref), o.live);
@@ -315,6 +331,11 @@ export class Reconciler {
       if (desiredKeys.has(key)) entries.set(key, e);
       else if (policy.prune) toPrune.push(e);
     }
+    // A resource that could not be applied is not healthy: missing when we saw it absent,
+    // degraded otherwise (it may run an old version, or we could not even read it).
+    const failed: ResourceStatus[] = results
+      .filter((r) => r.action === 'failed')
+      .map((r) => ({ ref: r.ref, health: failedHealth(r, existedByKey.get(refKey(r.ref))) }));
     const inventory: Inventory = { application, bundle: bundle.digest, entries: [] };
     if (toPrune.length > 0) {
       const pruned = await this.prune(application, toPrune, previous?.pendingBundle);
@@ -333,8 +354,9 @@ export class Reconciler {
       health: new Map(),
       resources: new Map(),
       versions: new Map(),
+      failed,
     };
-    Object.assign(state, { bundle, policy, applied, inventory });
+    Object.assign(state, { bundle, policy, applied, inventory, failed });
     for (const key of state.drifted.keys()) if (!applied.has(key)) state.drifted.delete(key);
     state.resources.clear();
     state.versions.clear();
@@ -343,10 +365,16 @@ export class Reconciler {
       if (live.metadata.resourceVersion) state.versions.set(key, live.metadata.resourceVersion);
     }
     this.apps.set(application, state);
-    const resources = [...applied.values()].map((a) => ({
-      ref: a.ref,
-      health: assessHealth(liveByKey.get(refKey(a.ref))),
-    }));
+    const resources = [
+      ...[...applied.values()].map((a) => ({
+        ref: a.ref,
+        health: assessHealth(liveByKey.get(refKey(a.ref))),
+      })),
+      ...failed,
+    ];
+    // A key no longer in the bundle stops counting (its last word stays in the history).
+    const current = new Set(resources.map((r) => refKey(r.ref)));
+    for (const key of [...state.health.keys()]) if (!current.has(key)) state.health.delete(key);
     this.reportHealth(application, state, resources, log);
     if (this.watching) this.refreshWatches(application);
     return this.finish(application, bundle.digest, results, resources, log);
@@ -369,7 +397,10 @@ export class Reconciler {
         bundle,
         at: this.at(),
         results,
-        message: `${failed.length} of ${results.length} resources failed`,
+        message: `${failed.length} of ${results.length} resources failed: ${failed
+          .slice(0, 3)
+          .map((f) => `${formatRef(f.ref)}: ${f.reason ? `${f.reason}: ` : ''}${f.message ?? 'failed'}`)
+          .join('; ')}${failed.length > 3 ? `; and ${failed.length - 3} more` : ''}`,
       });
     return {
       application,
@@ -399,8 +430,10 @@ export class Reconciler {
     body: KubeObject,
     policy: SyncPolicy,
     crdKinds: ReadonlySet<string>,
-  ): Promise<{ result: ResourceResult; applied?: AppliedObject; live?: KubeObject }> {
+  ): Promise<{ result: ResourceResult; applied?: AppliedObject; live?: KubeObject; existed?: boolean }> {
     let ref = refOf(body);
+    // Whether the object was there before we applied: known only once it has been read.
+    let existed: boolean | undefined;
     try {
       const resource = await this.resolve(ref, crdKinds);
       if (!resource) {
@@ -442,6 +475,7 @@ export class Reconciler {
       const path = this.api.objectPath(ref, resource);
       const target: AppliedObject = { ref, body, path, resource };
       const live = await this.api.get(path);
+      existed = live !== undefined;
       if (live) {
         const predicted = await this.applyBody(target, true);
         if (computeDrift(ref, predicted, live, policy.ignoredFields).length === 0) {
@@ -451,8 +485,10 @@ export class Reconciler {
       const after = await this.applyBody(target, false);
       return { result: { ref, action: live ? 'configured' : 'created' }, applied: target, live: after };
     } catch (err) {
-      const { reason, message } = describeApiError(err);
-      return { result: { ref, action: 'failed', reason, message: redactMessage(ref, message) } };
+      const { reason, message, code } = describeApiError(err);
+      // A 404 on the read or the apply (its namespace is gone, say) means it is not there.
+      if (code === 404) existed = false;
+      return { result: { ref, action: 'failed', reason, message: redactMessage(ref, message) }, existed };
     }
   }
 
@@ -572,28 +608,29 @@ export class Reconciler {
     for (const r of resources) {
       const key = refKey(r.ref);
       const previous = state.health.get(key);
-      if (previous !== r.health.status) {
-        state.health.set(key, r.health.status);
+      if (!sameHealth(previous, r.health)) {
+        state.health.set(key, r.health);
         log.emit({
           type: 'HealthChanged',
           application,
           ref: r.ref,
           status: r.health.status,
-          previous,
+          previous: previous?.status,
           message: r.health.message,
           at: this.at(),
         });
       }
     }
     const app = worstHealth(resources.map((r) => r.health));
-    if (state.appHealth !== app.status) {
+    // A changed message is reported too: a reader must not see a reason that stopped being true.
+    if (!sameHealth(state.appHealth, app)) {
       const previous = state.appHealth;
-      state.appHealth = app.status;
+      state.appHealth = app;
       log.emit({
         type: 'HealthChanged',
         application,
         status: app.status,
-        previous,
+        previous: previous?.status,
         message: app.message,
         at: this.at(),
       });
@@ -663,7 +700,11 @@ export class Reconciler {
       this.stats.interruptedChecks++;
       return { application, events: log.events, interrupted };
     }
-    const resources = [...state.applied.keys()].flatMap((key) => state.resources.get(key) ?? []);
+    // What the last sync could not apply stays unhealthy until a sync applies it.
+    const resources = [
+      ...[...state.applied.keys()].flatMap((key) => state.resources.get(key) ?? []),
+      ...state.failed,
+    ];
     this.reportHealth(application, state, resources, log);
     return { application, events: log.events };
   }
