@@ -112,10 +112,12 @@ const clusterStatus = (name: string, extra: Partial<ClusterApplicationStatus> = 
   driftedResources: 0,
   lastSyncAt: '2026-11-26T11:59:00Z',
   message: null,
+  healthMessage: null,
   ...extra,
 });
 const statusOf = (clusters: ClusterApplicationStatus[]): ApplicationStatus => ({
   application: 'web',
+  render: { sourceCommit: null, pinnedCommit: null, commit: null, state: 'none', failure: null },
   summary: {
     clusters: clusters.length,
     synced: clusters.filter((c) => c.sync === 'synced').length,
@@ -279,7 +281,9 @@ describe('flotilla apps', () => {
       const result = await h.run('apps', 'status', 'web');
       expect(h.sent[0]!.url.pathname).toBe('/api/v1/applications/web/status');
       expect(result.stdout).toMatch(/^application web: 2\/2 synced, 1\/2 healthy, 1 offline$/m);
-      expect(result.stdout).toMatch(/^eu-2\s+disconnected\s+synced\s+unknown\s+aaaaaaaaaaaa\s+-\s+60s\s+-$/m);
+      expect(result.stdout).toMatch(
+        /^eu-2\s+disconnected\s+synced\s+unknown\s+aaaaaaaaaaaa\s+aaaaaaaaaaaa\s+-\s+60s\s+-$/m,
+      );
       expect((await h.run('apps', 'status', 'web', '--timeout', '1m')).code).toBe(2);
     });
 
@@ -330,12 +334,42 @@ describe('flotilla apps', () => {
       expect(result.stdout).toBe('');
     }, 30_000);
 
+    it('shows a render failure of the newest commit, and --wait exits 1 at once with its reason', async () => {
+      const failing: ApplicationStatus = {
+        ...statusOf([clusterStatus('eu-1')]),
+        render: {
+          sourceCommit: 'b'.repeat(40),
+          pinnedCommit: null,
+          commit: 'b'.repeat(40),
+          state: 'failed',
+          failure: {
+            commit: 'b'.repeat(40),
+            clusterId: null,
+            clusterName: null,
+            errors: [{ file: 'apps/web/bad.yaml', documentIndex: 0, code: 'InvalidYaml', reason: 'bad indentation' }],
+            at: '2026-11-26T11:59:00Z',
+          },
+        },
+      };
+      const h = harness(() => ({ status: 200, body: failing }));
+      const shown = await h.run('apps', 'status', 'web');
+      expect(shown.stdout).toMatch(
+        /^newest commit seen bbbbbbbbbbbb; render of bbbbbbbbbbbb FAILED: it failed to render: apps\/web\/bad.yaml document 1: InvalidYaml: bad indentation$/m,
+      );
+      const waited = await h.run('apps', 'status', 'web', '--wait', '--timeout', '1m');
+      expect(waited.code).toBe(1);
+      expect(waited.stderr).toMatch(
+        /application web cannot roll out bbbbbbbbbbbb: it failed to render: apps\/web\/bad.yaml/,
+      );
+      expect(h.sent).toHaveLength(2);
+    });
+
     it('decides per cluster what is missing', () => {
       expect(pendingReason(clusterStatus('a'))).toBeUndefined();
       expect(pendingReason(clusterStatus('a', { state: 'disconnected', health: 'unknown' }))).toBeUndefined();
       expect(pendingReason(clusterStatus('a', { desiredCommit: null }))).toBe('nothing rendered for it yet');
       expect(pendingReason(clusterStatus('a', { appliedBundle: 'sha256:0' }))).toMatch(/^applied/);
-      expect(pendingReason(clusterStatus('a', { health: 'degraded', message: 'CrashLoopBackOff' }))).toBe(
+      expect(pendingReason(clusterStatus('a', { health: 'degraded', healthMessage: 'CrashLoopBackOff' }))).toBe(
         'health degraded: CrashLoopBackOff',
       );
       expect(progressLine(statusOf([]))).toBe('0/0 synced, 0/0 healthy');

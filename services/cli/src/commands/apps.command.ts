@@ -6,6 +6,7 @@ import type {
   ApplicationView,
   ClusterApplicationStatus,
   ItemList,
+  RenderStatus,
 } from '@flotilla/api';
 import { InvalidApplicationSpecError, parseApplicationSpec, type Application } from '@flotilla/manifests';
 import { parseDurationSeconds } from '../args/duration';
@@ -46,6 +47,11 @@ export class InvalidApplicationFileError extends CliError {
 
 /** `apps status --wait` ran out of time; the message lists what was still missing. */
 export class StatusWaitTimeoutError extends CliError {
+  readonly exitCode = 1;
+}
+
+/** `apps status --wait` cannot succeed: the newest commit the hub tried did not render. */
+export class RolloutImpossibleError extends CliError {
   readonly exitCode = 1;
 }
 
@@ -241,7 +247,7 @@ export function pendingReason(c: ClusterApplicationStatus): string | undefined {
   if (c.appliedCommit !== c.desiredCommit || (c.desiredBundle && c.appliedBundle !== c.desiredBundle))
     return `applied ${short(c.appliedCommit)}, desired ${short(c.desiredCommit)} (sync ${c.sync})`;
   if (c.sync !== 'synced') return `sync ${c.sync}`;
-  if (c.health !== 'healthy') return `health ${c.health}${c.message ? `: ${c.message}` : ''}`;
+  if (c.health !== 'healthy') return `health ${c.health}${c.healthMessage ? `: ${c.healthMessage}` : ''}`;
   return undefined;
 }
 
@@ -277,6 +283,12 @@ async function waitForRollout(
       return reason ? [`${c.clusterName}: ${reason}`] : [];
     });
     show(progressLine(status));
+    if (status.render?.state === 'failed' && status.render.failure) {
+      if (live) ctx.io.stderr.write('\n');
+      throw new RolloutImpossibleError(
+        `application ${name} cannot roll out ${short(status.render.failure.commit)}: ${describeRenderFailure(status.render.failure)}`,
+      );
+    }
     if (pending.length === 0) {
       if (live) ctx.io.stderr.write('\n');
       const connected = status.clusters.filter((c) => c.state === 'connected').length;
@@ -395,26 +407,50 @@ const healthColour = (health: string): Colour | undefined =>
         ? 'dim'
         : 'yellow';
 
+/** "apps/web/bad.yaml document 2: InvalidYaml: ..." for each error; the cluster when only one failed. */
+export function describeRenderFailure(f: NonNullable<RenderStatus['failure']>): string {
+  const where = f.clusterId ? ` for cluster ${f.clusterName ?? f.clusterId}` : '';
+  const errors = f.errors.map(
+    (e) =>
+      `${e.file ?? ''}${e.documentIndex !== null ? `${e.file ? ' ' : ''}document ${e.documentIndex + 1}` : ''}${
+        e.file !== null || e.documentIndex !== null ? ': ' : ''
+      }${e.code}: ${e.reason}`,
+  );
+  return `it failed to render${where}: ${errors.join('; ')}`;
+}
+
+/** The render line: the newest commit the hub saw, and whether it rendered. */
+function renderLine(r: RenderStatus): string {
+  const seen = r.sourceCommit ? `newest commit seen ${short(r.sourceCommit)}` : 'no commit seen yet';
+  const pinned = r.pinnedCommit ? `, pinned to ${short(r.pinnedCommit)}` : '';
+  if (r.state === 'failed' && r.failure)
+    return `${seen}${pinned}; render of ${short(r.failure.commit)} FAILED: ${describeRenderFailure(r.failure)}`;
+  if (r.state === 'rendered') return `${seen}${pinned}; rendered ${short(r.commit)}`;
+  return `${seen}${pinned}; nothing rendered yet`;
+}
+
 function describeStatus(ctx: CommandContext, status: ApplicationStatus): string {
-  const head = `application ${status.application}: ${progressLine(status)}\n`;
+  const head =
+    `application ${status.application}: ${progressLine(status)}\n` +
+    (status.render ? `${renderLine(status.render)}\n` : '');
   if (status.clusters.length === 0) return `${head}no cluster is targeted\n`;
   const now = ctx.now();
   const rows = status.clusters;
   return (
     head +
     ctx.table(
-      ['cluster', 'state', 'sync', 'health', 'commit', 'drift', 'last sync', 'message'],
+      ['cluster', 'state', 'sync', 'health', 'desired', 'applied', 'drift', 'last sync', 'message'],
       rows.map((c) => [
         c.clusterName,
         c.state,
         c.sync,
         c.health,
-        c.appliedCommit === c.desiredCommit
-          ? short(c.appliedCommit)
-          : `${short(c.appliedCommit)} -> ${short(c.desiredCommit)}`,
+        short(c.desiredCommit),
+        short(c.appliedCommit),
         c.drifted ? `${c.driftedResources} resource${c.driftedResources === 1 ? '' : 's'}` : '-',
         c.lastSyncAt ? formatAge(c.lastSyncAt, now) : '-',
-        c.message || '-',
+        // A failed sync says why first; otherwise why the health is not healthy.
+        (c.sync === 'failed' ? c.message : c.health !== 'healthy' ? c.healthMessage : null) || '-',
       ]),
       (row, column) =>
         column === 1
@@ -423,7 +459,7 @@ function describeStatus(ctx: CommandContext, status: ApplicationStatus): string 
             ? syncColour(rows[row]!.sync)
             : column === 3
               ? healthColour(rows[row]!.health)
-              : column === 5 && rows[row]!.drifted
+              : column === 6 && rows[row]!.drifted
                 ? 'yellow'
                 : undefined,
     )

@@ -10,6 +10,7 @@ import { CreateDriftReadModels1764406800000 } from '../drift/create-drift-read-m
 import { CreateClusterStateHistory1764410400000 } from '../time-travel/create-cluster-state-history.migration';
 import { CreateDesiredState1764500000000 } from '../desired-state/create-desired-state.migration';
 import { CreateApplicationStatusReadModel1764600000000 } from '../applications/status/create-application-status-read-model.migration';
+import { AddApplicationHealthMessage1764700000000 } from '../applications/status/add-application-health-message.migration';
 
 /** The hub's migrations after the event store's: the read models reference nothing in the log table, but order is fixed for reproducibility. */
 export const hubMigrations = [
@@ -22,6 +23,7 @@ export const hubMigrations = [
   CreateClusterStateHistory1764410400000,
   CreateDesiredState1764500000000,
   CreateApplicationStatusReadModel1764600000000,
+  AddApplicationHealthMessage1764700000000,
 ];
 
 /** Any fixed number; it names the lock that serialises hub replicas migrating one database. */

@@ -29,6 +29,8 @@ export interface StatusRow {
   appliedBundle: string | null;
   sync: SyncState;
   health: ReportedHealth | null;
+  /** Why the health is what it is, in the agent's words (the worst resource's message). */
+  healthMessage: string | null;
   /** As Postgres printed it, or an event's `at`: written back as given, so no precision is lost. */
   lastSyncAt: string | null;
   message: string | null;
@@ -126,6 +128,7 @@ export class ApplicationStatusSlice {
             appliedBundle: null,
             sync,
             health: null,
+            healthMessage: null,
             lastSyncAt: null,
             message: null,
             position,
@@ -179,7 +182,11 @@ export class ApplicationStatusSlice {
       case 'HealthChanged':
         // Resource health is detail for the history; the view shows the application's.
         if (event.data.resource) break;
-        this.update(event.data.application, event.data.clusterId, { health: event.data.status, position });
+        this.update(event.data.application, event.data.clusterId, {
+          health: event.data.status,
+          healthMessage: event.data.message || null,
+          position,
+        });
         break;
       case 'DriftDetected': {
         const d = event.data;
@@ -201,6 +208,7 @@ export class ApplicationStatusSlice {
           appliedCommit: null,
           appliedBundle: null,
           health: null,
+          healthMessage: null,
           sync: 'pending',
           position,
         });

@@ -174,6 +174,50 @@ describe('application status read model', () => {
     expect(view.clusters).toHaveLength(120);
     expect(view.summary.clusters).toBe(120);
   });
+
+  it('says why an application is not healthy, and whether its newest commit rendered (and why not)', async () => {
+    const app = uniqueName('web').replace(/_/g, '-');
+    const a = uniqueName('a');
+    await append(a, clusterRegistered(a, 'alpha'), { type: 'ClusterConnected', data: { clusterId: a, at: at(0) } });
+    await append(a, assigned(a, 1, [{ name: app, commit: 'c1', bundle: 'sha256:1' }]));
+    await append(
+      a,
+      sync('SyncFailed', a, app, 'c1', 'sha256:1', { message: '1 of 1 resources failed', resources: [] }),
+      {
+        type: 'HealthChanged',
+        data: { clusterId: a, application: app, status: 'missing', message: 'not applied: NotFound: nope', at: at(2) },
+      },
+    );
+    const stream = `application-${app}`;
+    const render = (type: string, commit: string, extra = {}) => ({
+      type,
+      data: { application: app, source: 'platform', commit, ...extra },
+    });
+    await hub.eventStore.append(stream, [render('RevisionRendered', 'c1', { clusterId: a })], {
+      expectedVersion: 'any',
+      metadata: { actor: 'test' },
+    });
+    await project();
+    let view = await readModel.get(app);
+    expect(view.clusters[0]).toMatchObject({
+      sync: 'failed',
+      health: 'missing',
+      healthMessage: 'not applied: NotFound: nope',
+    });
+    expect(view.render).toMatchObject({ state: 'rendered', commit: 'c1', failure: null });
+
+    const errors = [{ file: 'apps/web/bad.yaml', documentIndex: 1, code: 'InvalidYaml', reason: 'bad' }];
+    await hub.eventStore.append(stream, [render('RenderFailed', 'c2', { errors })], {
+      expectedVersion: 'any',
+      metadata: { actor: 'test' },
+    });
+    view = await readModel.get(app);
+    expect(view.render).toMatchObject({
+      state: 'failed',
+      commit: 'c2',
+      failure: { commit: 'c2', clusterId: null, errors },
+    });
+  });
 });
 
 describe('GET /api/v1/applications/{name}/status', () => {
@@ -201,6 +245,7 @@ describe('GET /api/v1/applications/{name}/status', () => {
     expect(known.status).toBe(200);
     expect(known.body).toEqual({
       application: 'lonely',
+      render: { sourceCommit: null, pinnedCommit: null, commit: null, state: 'none', failure: null },
       summary: { clusters: 0, synced: 0, healthy: 0, drifted: 0, offline: 0, failed: 0 },
       clusters: [],
     });

@@ -13,6 +13,7 @@ interface StoredRow {
   applied_bundle: string | null;
   sync: SyncState;
   health: ReportedHealth | null;
+  health_message: string | null;
   last_sync_at: string | null;
   message: string | null;
   position: string;
@@ -22,7 +23,7 @@ interface StoredRow {
 // back unchanged stores the same instant.
 const rowColumns = (t: string) =>
   `${t}.application, ${t}.cluster_id, ${t}.desired_revision, ${t}.desired_commit, ${t}.desired_bundle,
-   ${t}.applied_commit, ${t}.applied_bundle, ${t}.sync, ${t}.health, ${t}.last_sync_at::text AS last_sync_at,
+   ${t}.applied_commit, ${t}.applied_bundle, ${t}.sync, ${t}.health, ${t}.health_message, ${t}.last_sync_at::text AS last_sync_at,
    ${t}.message, ${t}.position`;
 
 /**
@@ -137,13 +138,13 @@ async function writeChanges(tx: EntityManager, slice: ApplicationStatusSlice): P
     const column = <K extends keyof StatusRow>(key: K) => upserts.map((r) => r[key]);
     await tx.query(
       `INSERT INTO hub_application_status (application, cluster_id, desired_revision, desired_commit, desired_bundle,
-         applied_commit, applied_bundle, sync, health, last_sync_at, message, position)
+         applied_commit, applied_bundle, sync, health, last_sync_at, message, position, health_message)
        SELECT * FROM unnest($1::text[], $2::text[], $3::integer[], $4::text[], $5::text[], $6::text[], $7::text[],
-         $8::text[], $9::text[], $10::timestamptz[], $11::text[], $12::bigint[])
+         $8::text[], $9::text[], $10::timestamptz[], $11::text[], $12::bigint[], $13::text[])
        ON CONFLICT (application, cluster_id) DO UPDATE SET desired_revision = EXCLUDED.desired_revision,
          desired_commit = EXCLUDED.desired_commit, desired_bundle = EXCLUDED.desired_bundle,
          applied_commit = EXCLUDED.applied_commit, applied_bundle = EXCLUDED.applied_bundle, sync = EXCLUDED.sync,
-         health = EXCLUDED.health, last_sync_at = EXCLUDED.last_sync_at, message = EXCLUDED.message,
+         health = EXCLUDED.health, health_message = EXCLUDED.health_message, last_sync_at = EXCLUDED.last_sync_at, message = EXCLUDED.message,
          position = EXCLUDED.position`,
       [
         column('application'),
@@ -158,6 +159,7 @@ async function writeChanges(tx: EntityManager, slice: ApplicationStatusSlice): P
         column('lastSyncAt'),
         column('message'),
         column('position'),
+        column('healthMessage'),
       ],
     );
   }
@@ -187,6 +189,7 @@ function toRow(r: StoredRow): StatusRow {
     appliedBundle: r.applied_bundle,
     sync: r.sync,
     health: r.health,
+    healthMessage: r.health_message,
     lastSyncAt: r.last_sync_at,
     message: r.message,
     position: Number(r.position),

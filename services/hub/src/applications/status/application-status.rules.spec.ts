@@ -1,10 +1,12 @@
 import {
   effectiveHealth,
+  renderState,
   resourceKey,
   summarize,
   syncAfterAssignment,
   syncAfterSuccess,
   type ClusterApplicationStatus,
+  type RenderOutcome,
 } from './application-status.rules';
 
 const row = (over: Partial<ClusterApplicationStatus>): ClusterApplicationStatus => ({
@@ -22,6 +24,7 @@ const row = (over: Partial<ClusterApplicationStatus>): ClusterApplicationStatus 
   driftedResources: 0,
   lastSyncAt: null,
   message: null,
+  healthMessage: null,
   ...over,
 });
 
@@ -61,5 +64,33 @@ describe('application status rules', () => {
       resourceKey({ apiVersion: 'apps/v1beta1', kind: 'Deployment', namespace: 'web', name: 'api' }),
     );
     expect(resourceKey({ apiVersion: 'v1', kind: 'Namespace', name: 'web' })).toBe('Namespace||web');
+  });
+});
+
+describe('render state', () => {
+  const at = '2026-01-01T00:00:00.000Z';
+  const ok = (commit: string, clusterId = 'c1'): RenderOutcome => ({ type: 'RevisionRendered', commit, clusterId, at });
+  const failed = (commit: string, clusterId: string | null = null): RenderOutcome => ({
+    type: 'RenderFailed',
+    commit,
+    clusterId,
+    errors: [{ file: 'apps/web/bad.yaml', documentIndex: 0, code: 'InvalidYaml', reason: 'bad' }],
+    at,
+  });
+
+  it('given nothing rendered or tried, then none', () => {
+    expect(renderState([])).toEqual({ commit: null, state: 'none', failure: null });
+  });
+  it('given the newest commit failed after an older one rendered, then failed at the newest', () => {
+    expect(renderState([failed('b'), ok('a')])).toMatchObject({ state: 'failed', commit: 'b' });
+  });
+  it('given a later render of another commit (a fix, a pin), then the failure is over', () => {
+    expect(renderState([ok('c'), failed('b'), ok('a')])).toMatchObject({ state: 'rendered', commit: 'c' });
+  });
+  it('given one cluster failed a commit that others rendered, then it still failed', () => {
+    expect(renderState([ok('b', 'c2'), failed('b', 'c1')])).toMatchObject({ state: 'failed', commit: 'b' });
+  });
+  it('given the failed cluster rendered the same commit later, then the failure is over', () => {
+    expect(renderState([ok('b', 'c1'), failed('b', 'c1')])).toMatchObject({ state: 'rendered', commit: 'b' });
   });
 });

@@ -21,7 +21,67 @@ export interface ClusterApplicationStatus {
   drifted: boolean;
   driftedResources: number;
   lastSyncAt: string | null;
+  /** Why the last sync failed (null once a sync succeeds). */
   message: string | null;
+  /** Why the health is what it is, as the agent last reported it. */
+  healthMessage: string | null;
+}
+
+export interface RenderError {
+  file: string | null;
+  documentIndex: number | null;
+  code: string;
+  reason: string;
+}
+
+/** A render outcome of the application, as recorded on its stream (RevisionRendered / RenderFailed). */
+export type RenderOutcome =
+  | { type: 'RevisionRendered'; commit: string; clusterId: string; at: string }
+  | { type: 'RenderFailed'; commit: string; clusterId: string | null; errors: RenderError[]; at: string };
+
+/** What the hub did with the application's commits: the newest it saw, and whether the newest it tried rendered. */
+export interface RenderStatus {
+  /** The newest commit the hub has seen on the application's source (branch head), if any. */
+  sourceCommit: string | null;
+  pinnedCommit: string | null;
+  /** The commit of the newest render outcome, or null when nothing was rendered or tried yet. */
+  commit: string | null;
+  state: 'rendered' | 'failed' | 'none';
+  /** When state is `failed`: which cluster (null: all of them), and why. */
+  failure: {
+    commit: string;
+    clusterId: string | null;
+    clusterName: string | null;
+    errors: RenderError[];
+    at: string;
+  } | null;
+}
+
+/**
+ * Whether the newest render attempt failed, from the outcomes newest first. A failure stops
+ * being current once a later render succeeded for another commit (a fix, a pin, a revert),
+ * or for the same commit on the cluster it failed for (a cluster-specific failure fixed by
+ * an application edit). Renders of the same commit on other clusters do not clear it: if any
+ * cluster fails a commit, no cluster moves to it.
+ */
+export function renderState(newestFirst: readonly RenderOutcome[]): Pick<RenderStatus, 'commit' | 'state'> & {
+  failure: Extract<RenderOutcome, { type: 'RenderFailed' }> | null;
+} {
+  const newest = newestFirst[0];
+  if (!newest) return { commit: null, state: 'none', failure: null };
+  const failedAt = newestFirst.findIndex((o) => o.type === 'RenderFailed');
+  if (failedAt < 0) return { commit: newest.commit, state: 'rendered', failure: null };
+  const failure = newestFirst[failedAt] as Extract<RenderOutcome, { type: 'RenderFailed' }>;
+  const cleared = newestFirst
+    .slice(0, failedAt)
+    .some(
+      (o) =>
+        o.type === 'RevisionRendered' &&
+        (o.commit !== failure.commit || (failure.clusterId !== null && o.clusterId === failure.clusterId)),
+    );
+  return cleared
+    ? { commit: newest.commit, state: 'rendered', failure: null }
+    : { commit: failure.commit, state: 'failed', failure };
 }
 
 export interface ApplicationStatusSummary {
