@@ -111,4 +111,73 @@ describe('status that tells the truth (real hub, agent, kube-apiserver, CLI)', (
     expect(wait.code).toBe(1);
     expect(wait.stderr).toMatch(/eu-real: sync failed: 2 of 2 resources failed/);
   });
+
+  it('item 7: apps status --cluster shows each resource: sync result, health and the API message', async () => {
+    const view = await run('apps', 'status', 'web', '--cluster', 'eu-real');
+    expect(view.code).toBe(0);
+    expect(view.stdout).toMatch(/^application web on cluster eu-real: last sync failed at [0-9a-f]{12} /m);
+    expect(view.stdout).toMatch(/^KIND\s+NAMESPACE\s+NAME\s+SYNC\s+HEALTH\s+DRIFT\s+MESSAGE$/m);
+    expect(view.stdout).toMatch(
+      /^ConfigMap\s+absent\s+first\s+failed\s+missing\s+-\s+NotFound: namespaces "absent" not found$/m,
+    );
+    expect(view.stdout).toMatch(/^ConfigMap\s+absent\s+second\s+failed\s+missing\s+-\s+NotFound: /m);
+    const json = JSON.parse((await run('apps', 'status', 'web', '--cluster', eu.id, '-o', 'json')).stdout);
+    expect(json).toMatchObject({ clusterName: 'eu-real', lastSync: { result: 'failed' } });
+    expect(json.resources).toHaveLength(2);
+    const unknown = await run('apps', 'status', 'web', '--cluster', 'nowhere');
+    expect(unknown.code).toBe(1);
+    expect(unknown.stderr).toMatch(/cluster "nowhere" not found/);
+
+    // A person makes the namespace; the next commit applies, and everything says so.
+    await eu.core.createNamespace({ body: { metadata: { name: 'absent' } } });
+    const second = await g.git.commit('web: again', {
+      'apps/web/config.yaml': configMaps('absent').replace('"2"', '"3"'),
+    });
+    expect(await g.webhook({ after: second })).toBe(202);
+    const wait = await run('apps', 'status', 'web', '--wait', '--timeout', '100s');
+    expect(wait.code).toBe(0);
+    expect(wait.stdout).toMatch(
+      new RegExp(
+        `^eu-real\\s+connected\\s+synced\\s+healthy\\s+${second.slice(0, 12)}\\s+${second.slice(0, 12)}\\s`,
+        'm',
+      ),
+    );
+    const fixed = await run('apps', 'status', 'web', '--cluster', 'eu-real');
+    expect(fixed.stdout).toMatch(/^ConfigMap\s+absent\s+first\s+(created|configured)\s+healthy\s+-\s+-$/m);
+  });
+
+  it('item 2: a render failure of the newest commit shows in apps status, and --wait exits 1 with the reason', async () => {
+    const before = await statusJson();
+    const broken = await g.git.commit('web: broken', {
+      'apps/web/broken.yaml': 'apiVersion: v1\nkind: ConfigMap\nmetadata: [\n',
+    });
+    expect(await g.webhook({ after: broken })).toBe(202);
+    await eventually(
+      async () => ((await statusJson()).render.state === 'failed' ? true : undefined),
+      settleMs,
+      'the render failure in apps status',
+    );
+    const status = await run('apps', 'status', 'web');
+    expect(status.code).toBe(0);
+    expect(status.stdout).toMatch(
+      new RegExp(
+        `^newest commit seen ${broken.slice(0, 12)}; render of ${broken.slice(0, 12)} FAILED: it failed to render for cluster eu-real: apps/web/broken.yaml document 1: invalid-yaml: Flow sequence in block collection must be sufficiently indented and end with a ] at line 4, column 1$`,
+        'm',
+      ),
+    );
+    // The cluster keeps what it ran: still synced at the previous commit.
+    expect(status.stdout).toMatch(
+      new RegExp(
+        `^eu-real\\s+connected\\s+synced\\s+healthy\\s+${before.clusters[0]!.appliedCommit!.slice(0, 12)}`,
+        'm',
+      ),
+    );
+    const wait = await run('apps', 'status', 'web', '--wait', '--timeout', '60s');
+    expect(wait.code).toBe(1);
+    expect(wait.stderr).toMatch(
+      new RegExp(
+        `application web cannot roll out ${broken.slice(0, 12)}: it failed to render for cluster eu-real: apps/web/broken.yaml`,
+      ),
+    );
+  });
 });

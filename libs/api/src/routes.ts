@@ -1,5 +1,9 @@
 import { z } from 'zod';
-import { applicationStatusSchema } from './application-status.schemas';
+import {
+  applicationResourcesParamsSchema,
+  applicationResourcesSchema,
+  applicationStatusSchema,
+} from './application-status.schemas';
 import {
   appliedApplicationSchema,
   applicationFileSchema,
@@ -365,6 +369,15 @@ export const routes = {
     responses: ok(applicationStatusSchema),
     errors: [401, 404],
     events: statusEvents,
+  },
+  getApplicationClusterResources: {
+    method: 'get',
+    path: '/api/v1/applications/{name}/clusters/{cluster}/resources',
+    summary: 'One application on one cluster, resource by resource: last sync result, health, drift, message',
+    auth: 'viewer',
+    params: applicationResourcesParamsSchema,
+    responses: ok(applicationResourcesSchema),
+    errors: [400, 401, 404],
   },
   listEvents: {
     method: 'get',

@@ -7,6 +7,7 @@ import type {
   ClusterApplicationStatus,
   ItemList,
   RenderStatus,
+  ApplicationResourcesView as ApplicationResources,
 } from '@flotilla/api';
 import { InvalidApplicationSpecError, parseApplicationSpec, type Application } from '@flotilla/manifests';
 import { parseDurationSeconds } from '../args/duration';
@@ -212,6 +213,10 @@ export function appsCommand(ctx: CommandContext): Command {
     .argument('<name>', 'application name')
     .option('--wait', 'wait until every connected cluster it targets is synced and healthy at the desired commit')
     .option(
+      '--cluster <cluster>',
+      'one cluster (name or id), resource by resource: sync result, health, drift, message',
+    )
+    .option(
       '--timeout <duration>',
       `give up waiting after this long, e.g. 90s, 10m (default ${statusWaitTimeoutDefault})`,
     )
@@ -220,8 +225,19 @@ export function appsCommand(ctx: CommandContext): Command {
       '\nWith --wait, progress goes to stderr; the exit code is 1 when the timeout passes, with what is missing.\n' +
         'An offline cluster is never counted healthy, and is not waited for.',
     )
-    .action(async (name: string, options: { wait?: boolean; timeout?: string }, command: Command) => {
+    .action(async (name: string, options: { wait?: boolean; timeout?: string; cluster?: string }, command: Command) => {
       if (options.timeout !== undefined && !options.wait) throw new UsageError('--timeout goes with --wait');
+      if (options.cluster !== undefined) {
+        if (options.wait) throw new UsageError('--cluster shows one cluster now; --wait follows every cluster');
+        const view = await ctx
+          .client(command)
+          .get<ApplicationResources>(
+            `/api/v1/applications/${encodeURIComponent(name)}/clusters/${encodeURIComponent(options.cluster)}/resources`,
+            { subject: `application "${name}" or cluster "${options.cluster}"` },
+          );
+        ctx.print(command, view, () => describeResources(ctx, view));
+        return;
+      }
       const timeoutSeconds = parseDurationSeconds(options.timeout ?? statusWaitTimeoutDefault, '--timeout');
       const client = ctx.client(command);
       const status = options.wait
@@ -414,10 +430,13 @@ export function describeRenderFailure(f: NonNullable<RenderStatus['failure']>): 
     (e) =>
       `${e.file ?? ''}${e.documentIndex !== null ? `${e.file ? ' ' : ''}document ${e.documentIndex + 1}` : ''}${
         e.file !== null || e.documentIndex !== null ? ': ' : ''
-      }${e.code}: ${e.reason}`,
+      }${e.code}: ${firstLine(e.reason)}`,
   );
   return `it failed to render${where}: ${errors.join('; ')}`;
 }
+
+// A parser's reason may carry a code frame; the line says why, `-o yaml` has the rest.
+const firstLine = (text: string) => text.split('\n')[0]!.replace(/:$/, '');
 
 /** The render line: the newest commit the hub saw, and whether it rendered. */
 function renderLine(r: RenderStatus): string {
@@ -462,6 +481,44 @@ function describeStatus(ctx: CommandContext, status: ApplicationStatus): string 
               : column === 6 && rows[row]!.drifted
                 ? 'yellow'
                 : undefined,
+    )
+  );
+}
+
+function describeResources(ctx: CommandContext, v: ApplicationResources): string {
+  const head = `application ${v.application} on cluster ${v.clusterName}: ${
+    v.lastSync
+      ? `last sync ${v.lastSync.result} at ${short(v.lastSync.commit)} ${formatAge(v.lastSync.at, ctx.now())} ago`
+      : 'no sync reported yet'
+  }\n`;
+  if (v.resources.length === 0) return `${head}no resources\n`;
+  const rows = v.resources;
+  return (
+    head +
+    ctx.table(
+      ['kind', 'namespace', 'name', 'sync', 'health', 'drift', 'message'],
+      rows.map((r) => [
+        r.kind,
+        r.namespace ?? '-',
+        r.name,
+        r.reason && r.result !== 'failed' ? `${r.result} (${r.reason})` : r.result,
+        r.health ?? '-',
+        r.drifted ? 'drifted' : '-',
+        // The sync's word when it failed or left the object alone, else why the health is what it is.
+        (r.reason || r.result === 'failed' ? [r.reason, r.message].filter(Boolean).join(': ') : null) ||
+          (r.health !== 'healthy' ? r.healthMessage : null) ||
+          '-',
+      ]),
+      (row, column) =>
+        column === 3
+          ? rows[row]!.result === 'failed'
+            ? 'red'
+            : undefined
+          : column === 4
+            ? healthColour(rows[row]!.health ?? 'unknown')
+            : column === 5 && rows[row]!.drifted
+              ? 'yellow'
+              : undefined,
     )
   );
 }

@@ -51,7 +51,7 @@ export type StatusEvent =
   | { type: 'SyncStarted'; data: SyncBase }
   | {
       type: 'SyncSucceeded';
-      data: SyncBase & { resources: Array<{ ref: StatusResourceRef; action: ResourceAction_ }> };
+      data: SyncBase & { resources: StatusResourceResult[] };
     }
   | { type: 'SyncFailed'; data: SyncBase & { message: string; resources: StatusResourceResult[] } }
   | {
@@ -245,7 +245,8 @@ export function statusEventOf(report: StatusReport, clusterId: string): StatusEv
         type: 'SyncSucceeded',
         data: {
           ...syncBase(clusterId, r.value),
-          resources: results(r.value.resources).map(({ ref: resourceRef, action }) => ({ ref: resourceRef, action })),
+          // Reasons stay: a success can still leave an object alone (NotOwned), and the per-resource view says why.
+          resources: results(r.value.resources),
         },
       };
     case 'syncFailed':
