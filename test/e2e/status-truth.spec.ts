@@ -180,4 +180,37 @@ describe('status that tells the truth (real hub, agent, kube-apiserver, CLI)', (
       ),
     );
   });
+
+  it('item 10: --version, help, history of an unknown application, cluster names, the --at hint, the bootstrap token', async () => {
+    const version = await run('--version');
+    expect(version).toMatchObject({ code: 0, stdout: expect.stringMatching(/^flotilla \d+\.\d+\.\d+ \(node /) });
+    const help = await run('help');
+    expect(help.code).toBe(0);
+    expect(help.stdout).toMatch(/^Usage: flotilla /);
+    expect((await run('help', 'apps')).stdout).toMatch(/^Usage: flotilla apps/);
+
+    const unknown = await run('history', '--app', 'no-such-app');
+    expect(unknown.code).toBe(1);
+    expect(unknown.stderr).toMatch(/application "no-such-app" not found: it does not exist and has no history/);
+
+    // Names, not ids, whatever the filter.
+    for (const filter of [
+      ['--app', 'web'],
+      ['--type', 'SyncFailed'],
+      ['--cluster', 'eu-real'],
+    ]) {
+      const history = await run('history', ...filter, '--limit', '20');
+      expect(history.code).toBe(0);
+      expect(history.stdout).toContain('eu-real');
+      expect(history.stdout).not.toContain(eu.id);
+    }
+
+    const at = await run('state', 'eu-real', '--at', 'yesterday');
+    expect(at.code).toBe(2);
+    expect(at.stderr).toMatch(/--at "yesterday": expected an RFC 3339 time with a zone/);
+
+    const tokens = await run('api-tokens', 'list');
+    expect(tokens.code).toBe(0);
+    expect(tokens.stdout).toMatch(/^bootstrap\s+admin\s+admin\s+active\s+config:FLOTILLA_HUB_ADMIN_TOKEN\s+-$/m);
+  });
 });

@@ -17,7 +17,7 @@ export const apiTokenSchema = z.object({
   tokenId: z.string(),
   name: z.string(),
   role: z.enum(apiRoles),
-  createdAt: timestampSchema,
+  createdAt: timestampSchema.nullable().describe('null: the bootstrap token (FLOTILLA_HUB_ADMIN_TOKEN), in no stream'),
   createdBy: z.string(),
   revokedAt: nullableTimestampSchema,
 });

@@ -14,6 +14,7 @@ import { loginCommand } from './commands/login.command';
 import { tokensCommand } from './commands/tokens.command';
 import { versionCommand } from './commands/version.command';
 import { describeError } from './error-message';
+import { cliVersion } from './version';
 import { UsageError } from './errors';
 import { colourEnabled, paint } from './output/format';
 
@@ -50,6 +51,14 @@ export function buildProgram(ctx: CommandContext): Command {
         'Start with: flotilla login --hub https://hub.example.com',
     );
   configureTree(program, ctx);
+  // `flotilla help [command]` and `--version` as people expect of a CLI (git, kubectl, argocd).
+  program
+    .helpCommand('help [command]', 'show help for a command, e.g. `flotilla help apps`')
+    .version(
+      `flotilla ${cliVersion()} (node ${process.versions.node})`,
+      '-V, --version',
+      'print the version of this CLI',
+    );
   return program;
 }
 

@@ -90,6 +90,15 @@ describe('hub REST API', () => {
         role: 'operator',
         revokedAt: null,
       });
+      // The hub's bootstrap token (FLOTILLA_HUB_ADMIN_TOKEN) works, so it is listed too.
+      expect(listed.body.items[0]).toEqual({
+        tokenId: 'bootstrap',
+        name: 'admin',
+        role: 'admin',
+        createdAt: null,
+        createdBy: 'config:FLOTILLA_HUB_ADMIN_TOKEN',
+        revokedAt: null,
+      });
       expect(JSON.stringify(listed.body)).not.toMatch(/secretHash|[0-9a-f]{64}/);
       expect((await hub.request('GET', '/api/v1/api-tokens', { token: operator })).status).toBe(403);
     });

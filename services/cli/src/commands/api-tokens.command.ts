@@ -46,7 +46,7 @@ export function apiTokensCommand(ctx: CommandContext): Command {
             t.role,
             t.revokedAt ? `revoked ${formatAge(t.revokedAt, now)} ago` : 'active',
             t.createdBy,
-            formatAge(t.createdAt, now),
+            t.createdAt ? formatAge(t.createdAt, now) : '-',
           ]),
         ),
       );
@@ -60,6 +60,11 @@ export function apiTokensCommand(ctx: CommandContext): Command {
       const client = ctx.client(command);
       const { items } = await client.get<ItemList<ApiToken>>('/api/v1/api-tokens');
       const token = pickApiToken(items, ref);
+      if (token.tokenId === 'bootstrap' && token.createdAt === null) {
+        throw new UsageError(
+          'the bootstrap admin token comes from FLOTILLA_HUB_ADMIN_TOKEN: unset it on the hub to revoke it',
+        );
+      }
       await client.delete(`/api/v1/api-tokens/${encodeURIComponent(token.tokenId)}`, {
         subject: `API token "${ref}"`,
       });

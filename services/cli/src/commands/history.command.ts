@@ -1,7 +1,8 @@
 import { Command, Option } from 'commander';
 import type { HistoryEvent, HistoryPage } from '@flotilla/api';
 import { parseDurationSeconds } from '../args/duration';
-import { UsageError } from '../errors';
+import { HubApiError, NotFoundError, UsageError } from '../errors';
+import type { Cluster, ItemList } from '@flotilla/api';
 import type { HubClient } from '../hub/hub-client';
 import type { CommandContext } from './command-context';
 import { resolveCluster } from './clusters.command';
@@ -24,7 +25,15 @@ export function parseTimeArg(text: string, flag: string, now: Date): Date {
     }
     return at;
   }
-  return new Date(now.getTime() - parseDurationSeconds(text, flag) * 1000);
+  try {
+    return new Date(now.getTime() - parseDurationSeconds(text, flag) * 1000);
+  } catch (err) {
+    if (!(err instanceof UsageError)) throw err;
+    throw new UsageError(
+      `${flag} "${text}": expected an RFC 3339 time with a zone (2026-11-24T09:00:00Z) or a duration (2h)`,
+      { cause: err },
+    );
+  }
 }
 
 /** One line of detail per event type: what a person scanning the log wants to see. */
@@ -55,8 +64,20 @@ export function describeEvent(event: HistoryEvent, clusterNames: Map<string, str
 function historyTable(ctx: CommandContext, events: readonly HistoryEvent[], names: Map<string, string>): string {
   return ctx.table(
     ['time', 'type', 'actor', 'details'],
-    events.map((e) => [e.recordedAt.replace(/\.\d{3}Z$/, 'Z'), e.type, e.metadata.actor, describeEvent(e, names)]),
+    events.map((e) => [
+      e.recordedAt.replace(/\.\d{3}Z$/, 'Z'),
+      e.type,
+      actorName(e.metadata.actor, names),
+      describeEvent(e, names),
+    ]),
   );
+}
+
+/** `agent:<clusterId>` as `agent:<cluster name>`, like the details column (the log keeps the id: -o json). */
+export function actorName(actor: string, names: Map<string, string>): string {
+  if (!actor.startsWith('agent:')) return actor;
+  const name = names.get(actor.slice('agent:'.length));
+  return name ? `agent:${name}` : actor;
 }
 
 interface HistoryOptions {
@@ -104,7 +125,14 @@ export function historyCommand(ctx: CommandContext): Command {
       const client = ctx.client(command);
       const now = ctx.now();
       const cluster = options.cluster ? await resolveCluster(client, options.cluster) : undefined;
+      // Every line names its cluster the same way, whatever the filter: by name (ids in -o json/yaml).
       const names = new Map<string, string>(cluster ? [[cluster.id, cluster.name]] : []);
+      if (ctx.format(command) === 'table') {
+        const { items } = await client.get<ItemList<Cluster>>('/api/v1/clusters', {
+          query: { includeDeregistered: 'true' },
+        });
+        for (const c of items) names.set(c.id, c.name);
+      }
       const query: Record<string, string | undefined> = {
         cluster: cluster?.id,
         group: options.group,
@@ -122,6 +150,13 @@ export function historyCommand(ctx: CommandContext): Command {
       });
       // Following prints in the order things happened, so the newest line is always the last.
       const first = options.follow && !options.oldestFirst ? [...page.items].reverse() : page.items;
+      if (first.length === 0 && options.app !== undefined && !(await applicationExists(client, options.app))) {
+        // A deleted application keeps its history; one that never existed is a typo to point out.
+        throw new NotFoundError(
+          `application "${options.app}"`,
+          'it does not exist and has no history (list them with `flotilla apps list`)',
+        );
+      }
       if (first.length === 0 && ctx.format(command) === 'table' && !options.follow) {
         ctx.note('No events match.');
         return;
@@ -139,6 +174,16 @@ export function historyCommand(ctx: CommandContext): Command {
       if (!options.follow) return;
       await follow(ctx, command, client, query, names, Math.max(0, ...page.items.map((e) => e.position)));
     });
+}
+
+async function applicationExists(client: HubClient, name: string): Promise<boolean> {
+  try {
+    await client.get(`/api/v1/applications/${encodeURIComponent(name)}`, { subject: `application "${name}"` });
+    return true;
+  } catch (err) {
+    if (err instanceof HubApiError && err.status === 404) return false;
+    throw err;
+  }
 }
 
 /** Polls with the position cursor until SIGINT; -o json/yaml prints one JSON event per line. */

@@ -8,6 +8,9 @@ export class AuthModule {
   static forRoot(options: { bootstrapAdminToken?: string }): DynamicModule {
     return {
       module: AuthModule,
+      // Global for its hash: GET /api-tokens lists the bootstrap token beside the recorded ones.
+      global: true,
+      exports: [BOOTSTRAP_ADMIN_TOKEN_HASH],
       providers: [
         // Only the hash is kept, so the token cannot leak from a heap dump or a debug print.
         { provide: BOOTSTRAP_ADMIN_TOKEN_HASH, useValue: bootstrapAdminTokenHash(options.bootstrapAdminToken) },

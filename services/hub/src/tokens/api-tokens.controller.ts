@@ -4,6 +4,7 @@ import type { EventStore, RecordedEvent } from '@flotilla/event-store';
 import type { ApiTokenCreated, ApiTokenRevoked } from '@flotilla/domain';
 import { EVENT_STORE } from '../event-store.provider';
 import { CurrentPrincipal, RequireRole, type Principal } from '../auth/principal';
+import { BOOTSTRAP_ADMIN_TOKEN_HASH } from '../auth/api-token-authenticator';
 import { parseInput } from '../common/validation';
 import { CreateApiTokenCommand } from './create-api-token/create-api-token.command';
 import { RevokeApiTokenCommand } from './revoke-api-token/revoke-api-token.command';
@@ -15,6 +16,7 @@ export class ApiTokensController {
   constructor(
     private readonly commands: CommandBus,
     @Inject(EVENT_STORE) private readonly store: EventStore,
+    @Inject(BOOTSTRAP_ADMIN_TOKEN_HASH) private readonly bootstrapAdminHash: string | null,
   ) {}
 
   /**
@@ -46,7 +48,21 @@ export class ApiTokensController {
       if (page.length < pageSize) break;
       after = page[page.length - 1]!.position;
     }
-    return { items: [...tokens.values()] };
+    // The token of FLOTILLA_HUB_ADMIN_TOKEN is in no stream, yet it works (as token:admin):
+    // an admin auditing access must see it. It is revoked by unsetting the variable.
+    const bootstrap: ApiToken[] = this.bootstrapAdminHash
+      ? [
+          {
+            tokenId: 'bootstrap',
+            name: 'admin',
+            role: 'admin',
+            createdAt: null,
+            createdBy: 'config:FLOTILLA_HUB_ADMIN_TOKEN',
+            revokedAt: null,
+          },
+        ]
+      : [];
+    return { items: [...bootstrap, ...tokens.values()] };
   }
 
   @Post()
