@@ -160,7 +160,7 @@ async function openOutbox(options: AgentOptions, nc: NatsConnection): Promise<Ou
   }
 }
 
-function classifyConnectionError(err: unknown, store: CredentialsStore): AgentError {
+export function classifyConnectionError(err: unknown, store: CredentialsStore): AgentError {
   const message =
     err instanceof Error ? `${err.message}${err.cause instanceof Error ? `: ${err.cause.message}` : ''}` : String(err);
   if (authFailure.test(message) && !transientAuthFailure.test(message)) {
