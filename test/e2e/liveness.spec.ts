@@ -1,6 +1,7 @@
 import path from 'node:path';
 import { readFileSync } from 'node:fs';
 import type { RecordedEvent } from '@flotilla/event-store';
+import { flotilla } from './cli-process';
 import { eventually, startFleet, type Fleet } from './registration-harness';
 
 // Liveness across real processes: an agent's heartbeats (500 ms, offline after 3 missed)
@@ -48,8 +49,26 @@ describe('liveness (hub replicas and an agent process)', () => {
       'the view to say connected',
     );
 
-    // Several windows of steady heartbeats: nothing more is appended (heartbeats are not logged).
+    // Several windows of steady heartbeats: nothing more is appended (heartbeats are not logged),
+    // yet LAST SEEN follows them (batched into the clusters view), not the connection time.
     await new Promise((r) => setTimeout(r, windowMs * 2));
+    const connectedAt = (await transitions(clusterId))[0]!.recordedAt.getTime();
+    const seen = await eventually(
+      async () => {
+        const at = Date.parse((await fleet.api('GET', `/api/v1/clusters/${clusterId}`)).body.lastSeenAt);
+        return at > connectedAt + windowMs ? at : undefined;
+      },
+      30_000,
+      'LAST SEEN to follow the heartbeats',
+    );
+    expect(Date.now() - seen).toBeLessThan(20_000);
+    const listed = await flotilla(['clusters', 'list'], {
+      FLOTILLA_HUB_URL: fleet.hubUrl,
+      FLOTILLA_TOKEN: fleet.adminToken,
+      HOME: fleet.dir,
+    });
+    expect(listed.code).toBe(0);
+    expect(listed.stdout).toMatch(/^echo\s+connected\s+\d{1,2}s\s/m);
     expect((await transitions(clusterId)).map((e) => e.type)).toEqual(['ClusterConnected']);
 
     const stoppedAt = Date.now();

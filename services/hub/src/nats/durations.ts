@@ -17,6 +17,11 @@ export const natsDurations = {
   heartbeatIntervalDefaultMs: 10_000,
   /** The liveness check runs every half heartbeat interval, but at least this often. */
   livenessCheckMaxMs: 1_000,
+  /**
+   * How often the last heartbeat of each cluster is written to the clusters view (LAST SEEN):
+   * one batched UPDATE for all clusters heard since, never an event per heartbeat.
+   */
+  lastSeenFlushMs: 5_000,
   /** Drain of the NATS connection at shutdown is abandoned after this long. */
   drainTimeoutMs: 5_000,
 } as const;

@@ -1,4 +1,12 @@
-import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnModuleDestroy } from '@nestjs/common';
+import {
+  Inject,
+  Injectable,
+  Logger,
+  Optional,
+  type OnApplicationBootstrap,
+  type OnModuleDestroy,
+} from '@nestjs/common';
+import { DataSource } from 'typeorm';
 import type { Msg, NatsConnection, Subscription } from '@nats-io/transport-node';
 import { context as otelContext, trace } from '@opentelemetry/api';
 import { allHeartbeatsSubject, clusterIdOfHeartbeatSubject, decodeMessage, HeartbeatSchema } from '@flotilla/contracts';
@@ -46,11 +54,17 @@ export class LivenessService implements OnApplicationBootstrap, OnModuleDestroy 
   private readonly settling = new Map<string, number>();
   private stopped = false;
   private readonly heartbeatIntervalMs: number;
+  /** Clusters heard since the last flush of LAST SEEN, with their newest heartbeat time. */
+  private heard = new Map<string, number>();
+  private flushTimer: NodeJS.Timeout | undefined;
+  private flushing: Promise<void> = Promise.resolve();
 
   constructor(
     @Inject(EVENT_STORE) private readonly store: EventStore,
     @Inject(NATS_CONNECTION) private readonly nc: NatsConnection,
     @Inject(NATS_CONFIG) config: NatsConfig,
+    // Optional so the replica tests can run the liveness logic alone; the hub always has it.
+    @Optional() private readonly dataSource?: DataSource,
   ) {
     this.heartbeatIntervalMs = config.heartbeatIntervalMs;
     this.tracker = new LivenessTracker({
@@ -81,13 +95,22 @@ export class LivenessService implements OnApplicationBootstrap, OnModuleDestroy 
       this.checkTimer = setTimeout(check, every);
     };
     this.checkTimer = setTimeout(check, every);
+    const flush = () => {
+      if (this.stopped) return;
+      this.flushing = this.flushLastSeen().finally(() => {
+        if (!this.stopped) this.flushTimer = setTimeout(flush, natsDurations.lastSeenFlushMs);
+      });
+    };
+    if (this.dataSource) this.flushTimer = setTimeout(flush, natsDurations.lastSeenFlushMs);
     this.logger.log(`watching heartbeats: offline after ${this.tracker.windowMs} ms of silence`);
   }
 
   async onModuleDestroy(): Promise<void> {
     this.stopped = true;
     clearTimeout(this.checkTimer);
+    clearTimeout(this.flushTimer);
     this.subscription?.unsubscribe();
+    await this.flushing;
     await this.tail.stop();
     await Promise.allSettled([...this.pending.values()]);
   }
@@ -129,9 +152,32 @@ export class LivenessService implements OnApplicationBootstrap, OnModuleDestroy 
       return;
     }
     const now = Date.now();
+    this.heard.set(subjectClusterId, now);
     if (this.tracker.heartbeat(subjectClusterId, now)) {
       const parent = extractTraceContext(msg.headers);
       otelContext.with(parent, () => this.transition(subjectClusterId, 'connected', now));
+    }
+  }
+
+  /**
+   * LAST SEEN of `clusters list`: the newest heartbeat, written to the clusters view in one
+   * statement per flush (heartbeats are not events: the log holds only transitions). Only a
+   * connected row moves, and never backwards (replicas flush the same beats; the projection
+   * sets it on transitions). A failed flush is not retried: the next beats carry newer times.
+   */
+  private async flushLastSeen(): Promise<void> {
+    if (this.heard.size === 0 || !this.dataSource) return;
+    const batch = this.heard;
+    this.heard = new Map();
+    try {
+      await this.dataSource.query(
+        `UPDATE hub_clusters c SET last_seen_at = GREATEST(c.last_seen_at, k.at)
+         FROM unnest($1::text[], $2::timestamptz[]) AS k(cluster_id, at)
+         WHERE c.cluster_id = k.cluster_id AND c.connection = 'connected'`,
+        [[...batch.keys()], [...batch.values()].map((t) => new Date(t).toISOString())],
+      );
+    } catch (err) {
+      this.logger.warn(`could not record the last heartbeats: ${(err as Error).message}`);
     }
   }
 
