@@ -188,7 +188,7 @@ describe('flotilla sources and apps against a running hub', () => {
     // The hub's status endpoint: no cluster is registered, so none is targeted and there is nothing to wait for.
     expect(await run(['apps', 'status', 'web'])).toMatchObject({
       code: 0,
-      stdout: 'application web: 0/0 synced, 0/0 healthy\nno cluster is targeted\n',
+      stdout: 'application web: 0/0 synced, 0/0 healthy\nno commit seen yet; nothing rendered yet\nno cluster is targeted\n',
     });
     expect(await run(['apps', 'status', 'web', '--wait', '--timeout', '30s'])).toMatchObject({
       code: 0,
@@ -207,6 +207,24 @@ describe('flotilla sources and apps against a running hub', () => {
       'ApplicationDeleted',
     ]);
   }, 180_000);
+
+  it('sources refresh fetches now and says what it found; an unknown source exits 1', async () => {
+    const first = await run(['sources', 'refresh', 'platform']);
+    expect(first.code).toBe(0);
+    expect(first.stdout).toBe(`source platform fetched: at ${head.slice(0, 12)}, 1 new commit\n`);
+    const next = await git.commit('web: more', {
+      'apps/web/more.yaml': 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: more\n',
+    });
+    expect((await run(['sources', 'refresh', 'platform'])).stdout).toBe(
+      `source platform fetched: at ${next.slice(0, 12)}, 1 new commit\n`,
+    );
+    expect((await run(['sources', 'refresh', 'platform'])).stdout).toBe(
+      `source platform fetched: at ${next.slice(0, 12)}, 0 new commits\n`,
+    );
+    const unknown = await run(['sources', 'refresh', 'nope']);
+    expect(unknown.code).toBe(1);
+    expect(unknown.stderr).toMatch(/source "nope" not found/);
+  });
 });
 
 describe('flotilla apps status --wait against a hub playing a rollout', () => {

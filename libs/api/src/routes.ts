@@ -34,6 +34,7 @@ import { historyEventSchema, historyPageSchema, historyQuerySchema, ndjsonMediaT
 import type { ApiRole } from './limits';
 import {
   addSourceSchema,
+  refreshSourceResultSchema,
   sourceNameParamsSchema,
   sourceSchema,
   webhookAcceptedSchema,
@@ -263,6 +264,15 @@ export const routes = {
     params: sourceNameParamsSchema,
     responses: { 204: { description: 'Removed' } },
     errors: [401, 403, 404, 409],
+  },
+  refreshSource: {
+    method: 'post',
+    path: '/api/v1/sources/{name}/refresh',
+    summary: 'Fetch a source now (instead of at its next poll); answers once the fetch is recorded',
+    auth: 'operator',
+    params: sourceNameParamsSchema,
+    responses: ok(refreshSourceResultSchema),
+    errors: [401, 403, 404],
   },
   receiveWebhook: {
     method: 'post',

@@ -79,3 +79,13 @@ export const webhookAcceptedSchema = z.object({
 
 export type Source = z.infer<typeof sourceSchema>;
 export type WebhookAccepted = z.infer<typeof webhookAcceptedSchema>;
+
+/** The answer of POST /sources/{name}/refresh (no body): how the fetch went, and the source after it. */
+export const refreshSourceResultSchema = z.object({
+  outcome: z
+    .enum(['fetched', 'failed', 'busy'])
+    .describe('failed: see source.lastError; busy: another hub replica is fetching it now'),
+  newCommits: z.number().int().describe('CommitObserved events this fetch recorded'),
+  source: sourceSchema,
+});
+export type RefreshSourceResult = z.infer<typeof refreshSourceResultSchema>;

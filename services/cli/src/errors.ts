@@ -141,3 +141,8 @@ export class LoginRefusedError extends CliError {
 export class CancelledError extends CliError {
   readonly exitCode = 1;
 }
+
+/** A source could not be fetched (`sources refresh`); the message carries its last error. */
+export class SourceFetchFailedError extends CliError {
+  readonly exitCode = 1;
+}

@@ -1,6 +1,7 @@
 import { Command } from 'commander';
 import type { ItemList, Source } from '@flotilla/api';
 import { parseDurationSeconds } from '../args/duration';
+import { SourceFetchFailedError } from '../errors';
 import { formatAge, type Colour } from '../output/format';
 import { renderFields } from '../output/table';
 import type { CommandContext } from './command-context';
@@ -123,6 +124,29 @@ export function sourcesCommand(ctx: CommandContext): Command {
     .action(async (name: string, _options: unknown, command: Command) => {
       const source = await ctx.client(command).get<Source>(path(name), { subject: subject(name) });
       ctx.print(command, source, () => describeSource(ctx, source));
+    });
+
+  sources
+    .command('refresh')
+    .description('fetch a source now instead of at its next poll (for remotes that send no webhook)')
+    .argument('<name>', 'source name')
+    .action(async (name: string, _options: unknown, command: Command) => {
+      const result = await ctx.client(command).post<{
+        outcome: 'fetched' | 'failed' | 'busy';
+        newCommits: number;
+        source: Source;
+      }>(`${path(name)}/refresh`, undefined, { subject: subject(name) });
+      const head = result.source.lastObservedCommit?.sha.slice(0, 12) ?? 'no commit';
+      if (result.outcome === 'failed') {
+        throw new SourceFetchFailedError(
+          `source ${name}: the fetch failed: ${result.source.lastError ?? 'see flotilla sources get'}`,
+        );
+      }
+      ctx.print(command, result, () =>
+        result.outcome === 'busy'
+          ? `source ${name}: another hub replica is fetching it now (at ${head})\n`
+          : `source ${name} fetched: at ${head}, ${result.newCommits} new commit${result.newCommits === 1 ? '' : 's'}\n`,
+      );
     });
 
   sources

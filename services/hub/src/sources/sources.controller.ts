@@ -5,14 +5,17 @@ import { CurrentPrincipal, RequireRole, type Principal } from '../auth/principal
 import { parseInput } from '../common/validation';
 import { AddSourceCommand } from './add-source/add-source.command';
 import { RemoveSourceCommand } from './remove-source/remove-source.command';
+import { durations } from '../durations';
+import { SourceObserver } from './observe-source/source-observer';
 import { SourcesReadModel } from './sources.read-model';
-import { addSourceSchema, type ItemList, type Source } from '@flotilla/api';
+import { addSourceSchema, type ItemList, type RefreshSourceResult, type Source } from '@flotilla/api';
 
 @Controller('api/v1/sources')
 export class SourcesController {
   constructor(
     private readonly commands: CommandBus,
     private readonly readModel: SourcesReadModel,
+    private readonly observer: SourceObserver,
   ) {}
 
   @Post()
@@ -34,6 +37,28 @@ export class SourcesController {
     const source = await this.readModel.get(name);
     if (!source) throw new NotFoundError(`source "${name}" not found`, { code: 'source-not-found' });
     return source;
+  }
+
+  /**
+   * Operator: fetch now instead of at the next poll (what a webhook does, for a remote that
+   * sends none), and answer once the fetch is done and recorded. `busy`: another hub replica
+   * holds the source's lease and is fetching it.
+   */
+  @Post(':name/refresh')
+  @RequireRole('operator')
+  @HttpCode(200)
+  async refresh(@Param('name') name: string): Promise<RefreshSourceResult> {
+    await this.get(name);
+    const result = await this.observer.request(name, durations.sourceLeaseWaitMs);
+    await this.readModel.catchUp();
+    const source = await this.get(name);
+    if (result.status !== 'observed')
+      return { outcome: result.status === 'busy' ? 'busy' : 'failed', newCommits: 0, source };
+    return {
+      outcome: result.ok ? 'fetched' : 'failed',
+      newCommits: result.recorded.filter((t) => t === 'CommitObserved').length,
+      source,
+    };
   }
 
   /** Operator, like adding: removing stops watching but erases nothing (the log keeps every observation). */
