@@ -188,7 +188,8 @@ describe('flotilla sources and apps against a running hub', () => {
     // The hub's status endpoint: no cluster is registered, so none is targeted and there is nothing to wait for.
     expect(await run(['apps', 'status', 'web'])).toMatchObject({
       code: 0,
-      stdout: 'application web: 0/0 synced, 0/0 healthy\nno commit seen yet; nothing rendered yet\nno cluster is targeted\n',
+      stdout:
+        'application web: 0/0 synced, 0/0 healthy\nno commit seen yet; nothing rendered yet\nno cluster is targeted\n',
     });
     expect(await run(['apps', 'status', 'web', '--wait', '--timeout', '30s'])).toMatchObject({
       code: 0,
