@@ -409,7 +409,9 @@ Flotilla is up. Explore it with the CLI (another terminal):
   npx flotilla drift
   npx flotilla state eu-1 --at ${firstRolledOutAt}     # what eu-1 ran after the first commit
   npx flotilla audit verify
-The demo's git repository is ${repo}: commit to it and watch \`npx flotilla apps status web --wait\`.
+The demo's git repository is ${repo}: commit to it, then
+  npx flotilla sources refresh demo      # fetch now rather than at the next 5 s poll
+  npx flotilla apps status web --wait    # the newest commit seen, its render, and each cluster reaching it
 `);
     if (once) {
       step('demo finished (--once): cleaning up');
