@@ -261,7 +261,10 @@ export function pendingReason(c: ClusterApplicationStatus): string | undefined {
   if (!c.desiredCommit) return 'nothing rendered for it yet';
   if (c.sync === 'failed') return `sync failed${c.message ? `: ${c.message}` : ''}`;
   if (c.appliedCommit !== c.desiredCommit || (c.desiredBundle && c.appliedBundle !== c.desiredBundle))
-    return `applied ${short(c.appliedCommit)}, desired ${short(c.desiredCommit)} (sync ${c.sync})`;
+    // An agent retries a failed sync: while it does, the last failure is still the news.
+    return `applied ${short(c.appliedCommit)}, desired ${short(c.desiredCommit)} (sync ${c.sync}${
+      c.message ? `; last attempt failed: ${c.message}` : ''
+    })`;
   if (c.sync !== 'synced') return `sync ${c.sync}`;
   if (c.health !== 'healthy') return `health ${c.health}${c.healthMessage ? `: ${c.healthMessage}` : ''}`;
   return undefined;
@@ -469,7 +472,13 @@ function describeStatus(ctx: CommandContext, status: ApplicationStatus): string 
         c.drifted ? `${c.driftedResources} resource${c.driftedResources === 1 ? '' : 's'}` : '-',
         c.lastSyncAt ? formatAge(c.lastSyncAt, now) : '-',
         // A failed sync says why first; otherwise why the health is not healthy.
-        (c.sync === 'failed' ? c.message : c.health !== 'healthy' ? c.healthMessage : null) || '-',
+        (c.sync === 'failed'
+          ? c.message
+          : c.message && c.sync !== 'synced'
+            ? `retrying; last attempt failed: ${c.message}`
+            : c.health !== 'healthy'
+              ? c.healthMessage
+              : null) || '-',
       ]),
       (row, column) =>
         column === 1
