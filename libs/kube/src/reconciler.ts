@@ -701,10 +701,7 @@ export class Reconciler {
       return { application, events: log.events, interrupted };
     }
     // What the last sync could not apply stays unhealthy until a sync applies it.
-    const resources = [
-      ...[...state.applied.keys()].flatMap((key) => state.resources.get(key) ?? []),
-      ...state.failed,
-    ];
+    const resources = [...[...state.applied.keys()].flatMap((key) => state.resources.get(key) ?? []), ...state.failed];
     this.reportHealth(application, state, resources, log);
     return { application, events: log.events };
   }
