@@ -181,6 +181,8 @@ describe('hub and agent images (podman) against Postgres, NATS from `nats init`,
         FLOTILLA_HUB_HTTP_HOST: '127.0.0.1',
         FLOTILLA_HUB_HTTP_PORT: String(httpPort),
         FLOTILLA_HUB_ADMIN_TOKEN: adminToken,
+        // The test's git repository is a local path: the hub reads such sources only when told to.
+        FLOTILLA_HUB_GIT_ALLOW_LOCAL_SOURCES: 'true',
       };
       const hub = runContainer(`flotilla-hub-${runId}`, [
       '--read-only', '--tmpfs', '/tmp', '-v', `${containerDir(path.join(dir, 'hub-data'))}:/var/lib/flotilla-hub`,
