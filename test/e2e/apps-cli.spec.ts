@@ -1,4 +1,3 @@
-import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import { tmpdir } from 'node:os';
@@ -8,6 +7,7 @@ import { createTestDatabase, type TestDatabase } from '@flotilla/testing';
 import { GitFixture } from '../../services/hub/src/sources/testing/git-fixture';
 import { startSourcesTestHub, type SourcesTestHub } from '../../services/hub/src/sources/testing/sources-test-hub';
 import { testAdminToken } from '../../services/hub/src/testing/hub-test-app';
+import { flotilla } from './cli-process';
 
 /**
  * The real `flotilla` binary (a child process) for `sources` and `apps` against the hub's
@@ -15,43 +15,6 @@ import { testAdminToken } from '../../services/hub/src/testing/hub-test-app';
  * stand-in HTTP server that plays a rollout (a real one needs agents: test/e2e of the loop).
  * The hub runs in this Jest worker, so the CLI is awaited asynchronously.
  */
-const root = path.resolve(__dirname, '../..');
-const bin = path.join(root, 'services/cli/bin/flotilla.js');
-const cliTimeoutMs = 60_000;
-
-interface CliResult {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-function flotilla(args: string[], env: Record<string, string>, stdin = ''): Promise<CliResult> {
-  return new Promise((resolve, reject) => {
-    // A clean environment: no NODE_OPTIONS (Jest's VM-modules flag), no FLOTILLA_* from the caller.
-    const child = spawn(process.execPath, [bin, ...args], {
-      cwd: root,
-      env: { PATH: process.env.PATH ?? '', ...env },
-      stdio: ['pipe', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d) => (stdout += d));
-    child.stderr.on('data', (d) => (stderr += d));
-    const timer = setTimeout(() => {
-      child.kill('SIGKILL');
-      reject(new Error(`flotilla ${args.join(' ')} did not finish within ${cliTimeoutMs} ms:\n${stdout}\n${stderr}`));
-    }, cliTimeoutMs);
-    child.on('error', (err) => {
-      clearTimeout(timer);
-      reject(err);
-    });
-    child.on('close', (code) => {
-      clearTimeout(timer);
-      resolve({ code, stdout, stderr });
-    });
-    child.stdin.end(stdin);
-  });
-}
 
 const webYaml = (group = 'prod-eu') => `# the web front end
 apiVersion: flotilla.dev/v1

@@ -15,12 +15,12 @@ export interface CliResult {
   stderr: string;
 }
 
-export function flotilla(args: string[], env: Record<string, string>): Promise<CliResult> {
+export function flotilla(args: string[], env: Record<string, string>, stdin = ''): Promise<CliResult> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [bin, ...args], {
       cwd: root,
       env: { PATH: process.env.PATH ?? '', ...env },
-      stdio: ['ignore', 'pipe', 'pipe'],
+      stdio: ['pipe', 'pipe', 'pipe'],
     });
     let stdout = '';
     let stderr = '';
@@ -38,5 +38,6 @@ export function flotilla(args: string[], env: Record<string, string>): Promise<C
       clearTimeout(timer);
       resolve({ code, stdout, stderr });
     });
+    child.stdin.end(stdin);
   });
 }

@@ -1,9 +1,9 @@
-import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { parse } from 'yaml';
 import { freePort } from '@flotilla/testing';
+import { flotilla as flotillaProcess } from './cli-process';
 import { RegisterClusterCommand } from '../../services/hub/src/clusters';
 import {
   fakeUserPublicKey,
@@ -17,47 +17,14 @@ import {
  * hub's HTTP app on a fresh database of the real Postgres. The hub runs in this Jest worker,
  * so the CLI is awaited asynchronously: a synchronous spawn would block the hub it talks to.
  */
-const root = path.resolve(__dirname, '../..');
-const bin = path.join(root, 'services/cli/bin/flotilla.js');
-const cliTimeoutMs = 60_000;
-
-interface CliResult {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
 
 describe('flotilla CLI against a running hub', () => {
   let hub: HubTestApp;
   let home: string;
   let configFile: string;
-
-  const flotilla = (args: string[], env: Record<string, string> = {}, stdin?: string): Promise<CliResult> =>
-    new Promise((resolve, reject) => {
-      // A clean environment: no NODE_OPTIONS (Jest's VM-modules flag), no FLOTILLA_* from the caller.
-      const child = spawn(process.execPath, [bin, ...args], {
-        cwd: root,
-        env: { PATH: process.env.PATH ?? '', HOME: home, XDG_CONFIG_HOME: path.join(home, 'xdg'), ...env },
-        stdio: ['pipe', 'pipe', 'pipe'],
-      });
-      let stdout = '';
-      let stderr = '';
-      child.stdout.on('data', (d) => (stdout += d));
-      child.stderr.on('data', (d) => (stderr += d));
-      const timer = setTimeout(() => {
-        child.kill('SIGKILL');
-        reject(new Error(`flotilla ${args.join(' ')} did not finish within ${cliTimeoutMs} ms:\n${stdout}\n${stderr}`));
-      }, cliTimeoutMs);
-      child.on('error', (err) => {
-        clearTimeout(timer);
-        reject(err);
-      });
-      child.on('close', (code) => {
-        clearTimeout(timer);
-        resolve({ code, stdout, stderr });
-      });
-      child.stdin.end(stdin ?? '');
-    });
+  // The real binary with this test's own config directory (HOME, XDG_CONFIG_HOME), unless overridden.
+  const flotilla = (args: string[], env: Record<string, string> = {}, stdin = '') =>
+    flotillaProcess(args, { HOME: home, XDG_CONFIG_HOME: path.join(home, 'xdg'), ...env }, stdin);
 
   /** Projections run in the background: a write made through the command bus shows up shortly. */
   const eventually = async (check: () => Promise<boolean>, what: string) => {

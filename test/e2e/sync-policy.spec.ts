@@ -1,8 +1,8 @@
-import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { RecordedEvent } from '@flotilla/event-store';
+import { flotilla as flotillaProcess } from './cli-process';
 import { eventually, readConfigMap, startGitopsFleet, type GitopsCluster, type GitopsFleet } from './gitops-harness';
 
 // Issue 12 items 3 and 4, end to end: the hub, an agent process on the real kube-apiserver,
@@ -13,8 +13,6 @@ import { eventually, readConfigMap, startGitopsFleet, type GitopsCluster, type G
 jest.setTimeout(240_000);
 
 const settleMs = 90_000;
-const root = path.resolve(__dirname, '../..');
-const bin = path.join(root, 'services/cli/bin/flotilla.js');
 
 const namespaceYaml = `apiVersion: v1
 kind: Namespace
@@ -44,51 +42,19 @@ spec:
     prune: true
 `;
 
-interface CliResult {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
 describe('sync policy and apps sync: git -> hub -> agent -> the real kube-apiserver', () => {
   let g: GitopsFleet;
   let eu: GitopsCluster;
   let home: string;
   let commitA: string;
   let commitB: string;
-
-  function flotilla(args: string[]): Promise<CliResult> {
-    return new Promise((resolve, reject) => {
-      // A clean environment: no NODE_OPTIONS (Jest's VM-modules flag), no FLOTILLA_* from the caller.
-      const child = spawn(process.execPath, [bin, ...args], {
-        cwd: root,
-        env: {
-          PATH: process.env.PATH ?? '',
-          HOME: home,
-          XDG_CONFIG_HOME: path.join(home, 'xdg'),
-          FLOTILLA_HUB_URL: g.fleet.hubUrl,
-          FLOTILLA_TOKEN: g.fleet.adminToken,
-        },
-        stdio: ['ignore', 'pipe', 'pipe'],
-      });
-      let stdout = '';
-      let stderr = '';
-      child.stdout.on('data', (d) => (stdout += d));
-      child.stderr.on('data', (d) => (stderr += d));
-      const timer = setTimeout(() => {
-        child.kill('SIGKILL');
-        reject(new Error(`flotilla ${args.join(' ')} did not finish within ${settleMs} ms:\n${stdout}\n${stderr}`));
-      }, settleMs);
-      child.on('error', (err) => {
-        clearTimeout(timer);
-        reject(err);
-      });
-      child.on('close', (code) => {
-        clearTimeout(timer);
-        resolve({ code, stdout, stderr });
-      });
+  const flotilla = (args: string[]) =>
+    flotillaProcess(args, {
+      HOME: home,
+      XDG_CONFIG_HOME: path.join(home, 'xdg'),
+      FLOTILLA_HUB_URL: g.fleet.hubUrl,
+      FLOTILLA_TOKEN: g.fleet.adminToken,
     });
-  }
 
   const greeting = async () => (await readConfigMap(eu, 'web-sync', 'web-config'))?.data?.greeting;
   const webAssignments = (events: RecordedEvent[]) =>
