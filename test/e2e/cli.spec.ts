@@ -161,7 +161,11 @@ describe('flotilla CLI against a running hub', () => {
       name: string;
       revokedAt: string | null;
     }[];
-    expect(listed).toEqual([expect.objectContaining({ name: 'ops', role: 'operator', revokedAt: null })]);
+    // The bootstrap admin (the hub's FLOTILLA_HUB_ADMIN_TOKEN) is listed too, so every actor can be looked up.
+    expect(listed).toEqual([
+      expect.objectContaining({ tokenId: 'bootstrap', name: 'admin', role: 'admin', revokedAt: null }),
+      expect.objectContaining({ name: 'ops', role: 'operator', revokedAt: null }),
+    ]);
 
     expect(await flotilla(['api-tokens', 'revoke', 'ops'])).toMatchObject({
       code: 0,
