@@ -65,13 +65,14 @@ export class SourcesPoller implements OnApplicationBootstrap, BeforeApplicationS
     const now = Date.now();
     const live = new Set(sources.map((s) => s.name));
     for (const [name, entry] of this.scheduled) {
-      if (live.has(name)) continue;
+      // A fetch still running keeps the entry, so the next tick reclaims the mirror: dropping
+      // it now would leave the removed source's mirror on disk for good.
+      if (live.has(name) || this.observer.isObserving(name)) continue;
       this.scheduled.delete(name);
       // The mirror of a removed source is nobody's: reclaim the disk.
-      if (!this.observer.isObserving(name))
-        await new GitMirror(this.config.dataDir, { name, url: entry.url, branch: 'unused' })
-          .remove()
-          .catch(() => undefined);
+      await new GitMirror(this.config.dataDir, { name, url: entry.url, branch: 'unused' })
+        .remove()
+        .catch(() => undefined);
     }
     for (const source of sources) {
       let entry = this.scheduled.get(source.name);
