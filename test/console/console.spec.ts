@@ -82,7 +82,8 @@ describe('the web console (chromium, a real hub, three emulated clusters)', () =
     return page;
   }
 
-  const shot = (page: Page, name: string) => page.screenshot({ path: path.join(shots, `${name}.png`), fullPage: true });
+  const shot = (page: Page, name: string, fullPage = true) =>
+    page.screenshot({ path: path.join(shots, `${name}.png`), fullPage });
 
   beforeAll(async () => {
     ensureChromium();
@@ -255,7 +256,7 @@ describe('the web console (chromium, a real hub, three emulated clusters)', () =
     const page = await signedIn(g.fleet.adminToken);
     await page.goto(`${g.fleet.hubUrl}/#/history`);
     await page.getByTestId('history-table').waitFor();
-    await shot(page, 'history');
+    await shot(page, 'history', false);
     const type = 'SyncSucceeded,ClusterDisconnected';
     await page.getByLabel('Event types').fill(type);
     await page.getByLabel('Application').fill('metrics');

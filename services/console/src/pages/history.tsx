@@ -30,10 +30,12 @@ const kindOf = (type: string): string =>
         : 'neutral';
 
 /** One line that says what happened, from the fields most event types carry. */
-function summary(e: HistoryEvent): string {
+function summary(e: HistoryEvent, names: Map<string, string>): string {
   const d = e.data as Record<string, unknown>;
   const parts: string[] = [];
   const str = (k: string) => (typeof d[k] === 'string' ? (d[k] as string) : undefined);
+  const clusterId = str('clusterId');
+  if (clusterId && e.type !== 'ClusterRegistered') parts.push(names.get(clusterId) ?? clusterId);
   if (str('application') ?? str('name')) parts.push(str('application') ?? str('name')!);
   if (str('commit') ?? str('sha')) parts.push(`@ ${short(str('commit') ?? str('sha'))}`);
   const resource = d['resource'] as { kind?: string; name?: string } | undefined;
@@ -56,7 +58,10 @@ export function HistoryPage({ params }: { params: URLSearchParams }) {
     setMore([]);
     setCursor(undefined);
   }, [key]);
-  const loaded = usePolled(() => api.events({ ...query, limit: pageSize }), key);
+  const loaded = usePolled(async () => {
+    const [page, clusters] = await Promise.all([api.events({ ...query, limit: pageSize }), api.clusters()]);
+    return { ...page, names: new Map(clusters.items.map((c) => [c.id, c.name])) };
+  }, key);
   const next = cursor === undefined ? loaded.data?.nextCursor : cursor;
   const loadMore = async () => {
     if (next == null) return;
@@ -132,7 +137,7 @@ export function HistoryPage({ params }: { params: URLSearchParams }) {
                         <td>
                           <span class={`event event-${kindOf(e.type)}`}>{e.type}</span>
                         </td>
-                        <td class="what">{summary(e)}</td>
+                        <td class="what">{summary(e, page.names)}</td>
                         <td class="mono small">{e.metadata.actor}</td>
                       </tr>
                     ))}
