@@ -10,7 +10,7 @@
 //   npm start -- --once       the story, then exits (the smoke test in CI runs this)
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { createPostgresEventStore } from '@flotilla/event-store';
@@ -190,6 +190,10 @@ async function main(): Promise<void> {
     const database = await createTestDatabase('flotilla_demo');
     cleanups.push(() => database.drop());
 
+    if (!existsSync(path.join(root, 'services/console/dist/index.html'))) {
+      step('building the web console (services/console), which the hub serves at /');
+      execFileSync('npm', ['run', 'build', '--silent', '-w', '@flotilla/console'], { cwd: root, stdio: 'ignore' });
+    }
     const adminToken = `demo-admin-${randomBytes(16).toString('base64url')}`;
     const port = await freePort();
     const hubUrl = `http://127.0.0.1:${port}`;
@@ -399,7 +403,8 @@ async function main(): Promise<void> {
     }
 
     console.log(`
-Flotilla is up. Explore it with the CLI (another terminal):
+Flotilla is up. The web console: ${hubUrl}/  (sign in with the token ${adminToken})
+Explore it with the CLI (another terminal):
   export FLOTILLA_HUB_URL=${hubUrl}
   export FLOTILLA_TOKEN=${adminToken}
   npx flotilla clusters list

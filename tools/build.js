@@ -23,6 +23,8 @@ for (const group of ['libs', 'services']) {
   for (const name of fs.readdirSync(path.join(root, group))) {
     const src = path.join(root, group, name, 'src');
     if (!fs.existsSync(src)) continue;
+    // The web console is bundled for the browser by Vite (below), not compiled file by file.
+    if (fs.existsSync(path.join(root, group, name, 'vite.config.ts'))) continue;
     const dist = path.join(root, group, name, 'dist');
     fs.rmSync(dist, { recursive: true, force: true });
     for (const file of tsFiles(src)) {
@@ -40,3 +42,7 @@ for (const group of ['libs', 'services']) {
   }
 }
 console.log(`built ${count} files`);
+require('node:child_process').execFileSync('npm', ['run', 'build', '--silent', '-w', '@flotilla/console'], {
+  cwd: root,
+  stdio: 'inherit',
+});

@@ -11,6 +11,8 @@ const constraints = {
   'scope:hub': ['scope:hub', 'scope:shared'],
   'scope:agent': ['scope:agent', 'scope:shared'],
   'scope:cli': ['scope:cli', 'scope:shared'],
+  // The web console is a client of the REST API like the CLI: @flotilla/api's types, never hub code.
+  'scope:console': ['scope:console', 'scope:shared'],
   'scope:shared': ['scope:shared'],
   'scope:test': ['scope:hub', 'scope:agent', 'scope:cli', 'scope:shared', 'scope:test'],
   // The domain is pure: it may use contracts and other domain code, never an adapter.

@@ -20,6 +20,7 @@ describe('npm start (the demo), with --once', () => {
 
     expect({ code, output }).toMatchObject({ code: 0 });
     expect(output).toMatch(/hub is healthy/);
+    expect(output).toMatch(/The web console: http:\/\/127\.0\.0\.1:\d+\/ +\(sign in with the token demo-admin-/);
     for (const name of ['eu-1', 'eu-2', 'us-1'])
       expect(output).toMatch(new RegExp(`cluster ${name} \\(c\\w+\\) is connected`));
     expect(output).toMatch(/cluster group prod: .* -> members: eu-1, us-1/);

@@ -1,3 +1,4 @@
+import path from 'node:path';
 import { z } from 'zod';
 import { TRACE_EXPORTER_KINDS, type TraceExporterKind } from '@flotilla/telemetry';
 
@@ -27,6 +28,12 @@ export const hubConfigSchema = z.object({
     .enum(TRACE_EXPORTER_KINDS as [TraceExporterKind, ...TraceExporterKind[]])
     .default('none'),
   FLOTILLA_HUB_OTLP_ENDPOINT: z.string().url().optional(),
+  /**
+   * The web console's built files (`npm run build -w @flotilla/console`), served at `/` when
+   * the directory holds an index.html; the REST API stays under /api/v1. Default: the
+   * console's dist/ beside the hub in this repository (src/config or dist/config alike).
+   */
+  FLOTILLA_HUB_CONSOLE_DIR: z.string().min(1).default(path.resolve(__dirname, '../../../console/dist')),
 });
 
 export type HubConfig = z.infer<typeof hubConfigSchema>;
