@@ -4,7 +4,7 @@ import { eventually, pendingOutboxEntries, type GitopsCluster, type GitopsFleet 
 
 /**
  * What every kill -9 test checks after recovery: each report an agent sent (every message of
- * its cluster in FLOTILLA_STATUS, by Nats-Msg-Id) is in the log exactly once under that id, and
+ * its cluster in FLOTILLA_STATUS, by Nats-Msg-Id) is in the log exactly once with that causation id, and
  * nothing else was recorded as the agent's.
  */
 export interface ReportAccounting {
@@ -61,21 +61,29 @@ export async function sentReportIds(g: GitopsFleet, cluster: GitopsCluster): Pro
   }
 }
 
-const registrationEvents = new Set(['RegistrationTokenUsed', 'ClusterRegistered', 'ClusterNameClaimed']);
+const registrationEvents = new Set([
+  'RegistrationTokenUsed',
+  'ClusterRegistered',
+  'ClusterNameClaimed',
+  'ClusterKeyClaimed',
+]);
 
 export async function accountReports(g: GitopsFleet, cluster: GitopsCluster): Promise<ReportAccounting> {
   const sent = await sentReportIds(g, cluster);
   const events: RecordedEvent[] = await g.allEvents();
   // The agent's registration is recorded under its name too, but came over request/reply, not as a report.
   const recorded = events.filter((e) => e.metadata.actor === `agent:${cluster.id}` && !registrationEvents.has(e.type));
+  // A report's event id is the hub's (UUIDv5 of cluster and report id); the report id the agent
+  // sent as Nats-Msg-Id is kept as the event's causation id.
+  const reportId = (e: RecordedEvent) => e.metadata.causationId ?? e.id;
   const counts = new Map<string, number>();
-  for (const e of recorded) counts.set(e.id, (counts.get(e.id) ?? 0) + 1);
+  for (const e of recorded) counts.set(reportId(e), (counts.get(reportId(e)) ?? 0) + 1);
   const sentSet = new Set(sent);
   return {
     sent: sent.length,
     recorded: recorded.length,
     lost: sent.filter((id) => !counts.has(id)),
     duplicated: [...counts].filter(([, n]) => n > 1).map(([id]) => id),
-    unexpected: recorded.filter((e) => !sentSet.has(e.id)).map((e) => `${e.type} ${e.id}`),
+    unexpected: recorded.filter((e) => !sentSet.has(reportId(e))).map((e) => `${e.type} ${reportId(e)}`),
   };
 }

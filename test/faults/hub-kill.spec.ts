@@ -6,7 +6,7 @@ import { agentInboxPrefix } from '@flotilla/contracts';
 import { ProjectionRunner } from '@flotilla/event-store';
 import type { AgentStatusEvent } from '../../services/agent/src/reconcile/status-report.mapper';
 import { StatusReporter } from '../../services/agent/src/reconcile/status-reporter';
-import { Outbox } from '../../services/agent/src/report';
+import { Outbox, statusRelayTarget } from '../../services/agent/src/report';
 import { driftProjection } from '../../services/hub/src/drift/drift.projection';
 import { eventually, startFleet, type Fleet } from '../e2e/registration-harness';
 
@@ -86,7 +86,7 @@ describe('the hub killed with status reports in flight', () => {
         maxReconnectAttempts: -1,
       });
       const outbox = await Outbox.open({ dir: path.join(fleet.dir, `c${c}`, 'outbox') });
-      outbox.start(nc);
+      outbox.start(nc, { jetStream: statusRelayTarget(nc) });
       const sent: string[] = [];
       const reporter = new StatusReporter({
         clusterId: credentials.clusterId,

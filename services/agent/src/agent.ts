@@ -2,8 +2,7 @@ import path from 'node:path';
 import { connect, jwtAuthenticator, type NatsConnection } from '@nats-io/transport-node';
 import type { KubeConfig } from '@kubernetes/client-node';
 import { createUser } from '@nats-io/nkeys';
-import { jetstream } from '@nats-io/jetstream';
-import { agentInboxPrefix, statusRelaySubjectOf } from '@flotilla/contracts';
+import { agentInboxPrefix } from '@flotilla/contracts';
 import type { AgentScope } from '@flotilla/kube';
 import type { AgentCredentials, CredentialsStore } from './credentials/agent-credentials';
 import { durations } from './durations';
@@ -12,7 +11,7 @@ import { HeartbeatPublisher } from './heartbeat/heartbeat-publisher';
 import { registerCluster, type RegistrationInput } from './register/register-cluster';
 import { NatsDesiredStateFeed } from './inbound/nats-desired-state-feed';
 import { startReconcile, type RunningReconcile } from './reconcile';
-import { Outbox, OutboxLockedError } from './report';
+import { Outbox, OutboxLockedError, statusRelayTarget } from './report';
 
 export interface AgentOptions {
   servers: string[];
@@ -86,12 +85,7 @@ export async function runAgent(options: AgentOptions): Promise<void> {
   // Status reports go through the outbox: journaled before anything is published, so a NATS
   // outage or a restart loses none.
   const outbox = await openOutbox(options, nc);
-  // Through the hub's status relay, never straight into the stream (NATS denies that): the
-  // journal keeps stream subjects, mapped at publish so journals of older agents drain too.
-  const js = jetstream(nc);
-  outbox?.start(nc, {
-    jetStream: { publish: (subject, payload, opts) => js.publish(statusRelaySubjectOf(subject), payload, opts) },
-  });
+  outbox?.start(nc, { jetStream: statusRelayTarget(nc) });
   let feed: NatsDesiredStateFeed | undefined;
   let reconcile: RunningReconcile | undefined;
   if (outbox && options.reconcile) {

@@ -19,3 +19,4 @@ export {
   OutboxStorageError,
 } from './outbox.errors';
 export { outboxDurations, outboxLimits } from './outbox.limits';
+export { statusRelayTarget } from './status-relay-target';
