@@ -248,9 +248,15 @@ describe('hostile and broken renders (real hub, helm, kustomize, CLI)', () => {
         reason: 'parse error at (broken/templates/cm.yaml:6): function "nosuchfunction" not defined',
       },
     ]);
-    const kustomize = failures.get('kbroken')?.errors ?? [];
-    expect(kustomize).toHaveLength(1);
-    expect(kustomize[0]!.reason).toMatch(/missing\.yaml/);
+    // kustomize names the kustomization and the resource it cannot find (no line: it gives none).
+    expect(failures.get('kbroken')?.errors).toEqual([
+      {
+        code: 'kustomize-exit',
+        file: 'apps/kbroken/kustomization.yaml',
+        documentIndex: null,
+        reason: expect.stringMatching(/^error: accumulating resources: .*'missing\.yaml'.*no such file or directory/),
+      },
+    ]);
 
     const helmStatus = await run('apps', 'status', 'hbroken');
     expect(helmStatus.code).toBe(0);
@@ -270,7 +276,9 @@ describe('hostile and broken renders (real hub, helm, kustomize, CLI)', () => {
     const kustomizeStatus = await run('apps', 'status', 'kbroken');
     expect(kustomizeStatus.code).toBe(0);
     expect(kustomizeStatus.stdout).toMatch(
-      new RegExp(`render of ${short} FAILED: it failed to render for cluster eu: .*missing\\.yaml`),
+      new RegExp(
+        `render of ${short} FAILED: it failed to render for cluster eu: apps/kbroken/kustomization\\.yaml: kustomize-exit: error: accumulating resources: .*'missing\\.yaml'`,
+      ),
     );
     const kustomizeWait = await run('apps', 'status', 'kbroken', '--wait', '--timeout', '30s');
     expect(kustomizeWait.code).toBe(1);
