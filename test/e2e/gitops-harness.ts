@@ -90,7 +90,11 @@ export const agentNamespace = 'flotilla-system';
 
 export async function startGitopsFleet(
   specs: ClusterSpec[],
-  options: { database?: TestDatabase } = {},
+  options: {
+    database?: TestDatabase;
+    /** More FLOTILLA_HUB_* settings for the hub process (e.g. its render tools and limits). */
+    hubEnv?: Record<string, string>;
+  } = {},
 ): Promise<GitopsFleet> {
   const git = await GitFixture.create('flotilla-gitops-e2e');
   // Closed in this order whatever order they started in: the agents (in the fleet) stop before
@@ -115,7 +119,7 @@ export async function startGitopsFleet(
     // failure is thrown, so closeAll stops whatever did start.
     const started = await Promise.allSettled([
       startFleet({
-        hubEnv: { FLOTILLA_HUB_GIT_CREDENTIALS_DIR: secretsDir },
+        hubEnv: { FLOTILLA_HUB_GIT_CREDENTIALS_DIR: secretsDir, ...options.hubEnv },
         ...(options.database ? { database: options.database } : {}),
       }).then((f) => (parts.fleet = f)),
       wantsReal
