@@ -7,8 +7,9 @@ import { AgentError } from '../errors';
 /**
  * The seam between the agent's inbound side (this folder) and its reconcile loop: what a
  * cluster should run, once its signature, cluster and revision are checked, and its bundles.
+ * How an assigned application is kept in sync: as in the hub's AssignedPolicy (libs/domain).
  */
-export interface AssignedApplicationPolicy {
+export interface AssignedPolicy {
   automated: boolean;
   prune: boolean;
   driftMode: 'detect' | 'correct';
@@ -22,7 +23,7 @@ export interface AssignedApplication {
   commit: string;
   bundleDigest: string;
   namespace?: string;
-  policy: AssignedApplicationPolicy;
+  policy: AssignedPolicy;
   /** The `apps sync` request that asked for this assignment: a new one forces a re-apply. */
   syncRequest?: string;
 }

@@ -1,7 +1,7 @@
 // The seam the reconcile loop consumes, defined by the inbound side (the GitOps contract).
 export type {
   AssignedApplication,
-  AssignedApplicationPolicy,
+  AssignedPolicy,
   DesiredStateFeed,
   VerifiedDesiredState,
 } from '../inbound/desired-state';

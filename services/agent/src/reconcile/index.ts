@@ -16,11 +16,6 @@ export {
   type AssignmentContext,
   type ReportEnvelope,
 } from './status-report.mapper';
-export type {
-  AssignedApplication,
-  AssignedApplicationPolicy,
-  DesiredStateFeed,
-  VerifiedDesiredState,
-} from './desired-state-feed';
+export type { AssignedApplication, AssignedPolicy, DesiredStateFeed, VerifiedDesiredState } from './desired-state-feed';
 export { BundleFetchFailedError, ReconcileStateError } from './reconcile.errors';
 export { startReconcile, type StartReconcileOptions, type RunningReconcile } from './start-reconcile';

@@ -1,6 +1,6 @@
 import { mkdir, open, readFile, rename } from 'node:fs/promises';
 import path from 'node:path';
-import type { AssignedApplicationPolicy } from './desired-state-feed';
+import type { AssignedPolicy } from './desired-state-feed';
 import { ReconcileStateError } from './reconcile.errors';
 
 /** What the agent remembers of an application it has run, across restarts. */
@@ -9,7 +9,7 @@ export interface KnownApplication {
   commit: string;
   bundleDigest: string;
   /** The last policy it was synced with: decides whether an unassignment prunes. */
-  policy: AssignedApplicationPolicy;
+  policy: AssignedPolicy;
 }
 
 interface StateFile {
