@@ -1,19 +1,19 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
+import type { ClusterState } from '@flotilla/api';
 import { matchesSelector, type LabelSelector, type Labels } from '@flotilla/domain';
 
 /**
- * What every view shows of a cluster. `state` folds registration and liveness into one
- * word so no view can show an offline or never-seen cluster as healthy: only `connected`
- * is good.
+ * What every view shows of a cluster. `state` (ClusterState) folds registration and
+ * liveness into one word so no view can show an offline or never-seen cluster as healthy:
+ * only `connected` is good.
  */
-export type ClusterViewState = 'pending' | 'connected' | 'disconnected' | 'deregistered';
 
 export interface ClusterView {
   id: string;
   name: string;
   labels: Labels;
-  state: ClusterViewState;
+  state: ClusterState;
   lastSeenAt: string | null;
   stateChangedAt: string | null;
   agentVersion: string;
@@ -56,7 +56,7 @@ interface GroupRow {
 const iso = (d: Date | null): string | null => (d ? new Date(d).toISOString() : null);
 
 function toView(row: ClusterRow): ClusterView {
-  const state: ClusterViewState = row.deregistered_at
+  const state: ClusterState = row.deregistered_at
     ? 'deregistered'
     : row.connection === 'unknown'
       ? 'pending'
