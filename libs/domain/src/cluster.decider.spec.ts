@@ -117,7 +117,7 @@ describe('cluster decider', () => {
   });
 
   it('follows liveness transitions, and a deregistered cluster never turns connected', () => {
-    expect(given(registered).connection).toBe('unknown');
+    expect(given(registered).connection).toBe('pending');
     expect(
       given(registered, { type: 'ClusterConnected', data: { clusterId: 'c0123456789abcdef', at: now.toISOString() } })
         .connection,

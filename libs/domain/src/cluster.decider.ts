@@ -51,8 +51,8 @@ export type ClusterCommand =
   | { type: 'ChangeClusterLabels'; data: { labels: Labels } }
   | { type: 'DeregisterCluster'; data: Record<string, never> };
 
-/** `unknown`: registered but no heartbeat seen yet. Never read as healthy. */
-export type ClusterConnection = 'unknown' | 'connected' | 'disconnected';
+/** `pending`: registered but no heartbeat seen yet. Never read as healthy. */
+export type ClusterConnection = 'pending' | 'connected' | 'disconnected';
 
 export interface ClusterState {
   status: 'none' | 'registered' | 'deregistered';
@@ -81,7 +81,7 @@ export const clusterDecider: Decider<ClusterCommand, ClusterEvent, ClusterState>
     name: null,
     labels: {},
     publicKey: null,
-    connection: 'unknown',
+    connection: 'pending',
   }),
 
   decide(command, state) {
@@ -145,7 +145,7 @@ export const clusterDecider: Decider<ClusterCommand, ClusterEvent, ClusterState>
           name: event.data.name,
           labels: event.data.labels,
           publicKey: event.data.publicKey,
-          connection: 'unknown',
+          connection: 'pending',
         };
       case 'ClusterLabelsChanged':
         return { ...state, labels: event.data.labels };

@@ -40,7 +40,7 @@ interface ClusterRow {
   kubernetes_version: string;
   registered_at: Date;
   deregistered_at: Date | null;
-  connection: 'unknown' | 'connected' | 'disconnected';
+  connection: 'pending' | 'connected' | 'disconnected';
   connection_changed_at: Date | null;
   last_seen_at: Date | null;
 }
@@ -56,11 +56,7 @@ interface GroupRow {
 const iso = (d: Date | null): string | null => (d ? new Date(d).toISOString() : null);
 
 function toView(row: ClusterRow): ClusterView {
-  const state: ClusterState = row.deregistered_at
-    ? 'deregistered'
-    : row.connection === 'unknown'
-      ? 'pending'
-      : row.connection;
+  const state: ClusterState = row.deregistered_at ? 'deregistered' : row.connection;
   return {
     id: row.cluster_id,
     name: row.name,

@@ -21,7 +21,7 @@ export const clustersProjection: Projection = {
           const d = event.data;
           await tx.query(
             `INSERT INTO hub_clusters (cluster_id, name, labels, public_key, agent_version, kubernetes_version, registered_at, registered_by_token, connection, position)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 'unknown', $9) ON CONFLICT (cluster_id) DO NOTHING`,
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 'pending', $9) ON CONFLICT (cluster_id) DO NOTHING`,
             [
               d.clusterId,
               d.name,

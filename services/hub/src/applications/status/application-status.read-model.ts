@@ -27,7 +27,7 @@ export interface ApplicationStatusView {
 interface StatusRow {
   cluster_id: string;
   cluster_name: string | null;
-  connection: 'unknown' | 'connected' | 'disconnected' | null;
+  connection: ConnectionState | null;
   desired_revision: number;
   desired_commit: string;
   desired_bundle: string;
@@ -40,12 +40,6 @@ interface StatusRow {
   health_message: string | null;
   drifted: string;
 }
-
-const connectionStates: Record<string, ConnectionState> = {
-  connected: 'connected',
-  disconnected: 'disconnected',
-  unknown: 'pending',
-};
 
 /** Queries over hub_application_status, joined with the clusters read model for names and liveness. */
 @Injectable()
@@ -80,7 +74,7 @@ export class ApplicationStatusReadModel {
       [application],
     );
     const clusters = rows.map((row): ClusterApplicationStatus => {
-      const state = connectionStates[row.connection ?? 'unknown'] ?? 'pending';
+      const state = row.connection ?? 'pending';
       const driftedResources = Number(row.drifted);
       return {
         clusterId: row.cluster_id,

@@ -7,8 +7,8 @@ import { createHash } from 'node:crypto';
  * under the id that number gives (`livenessEventId`), so of several replicas deciding the
  * same transition only one records it.
  */
-/** `absent`: heartbeats for a cluster id the log does not know (yet); ignored until it is registered. */
-export type Connection = 'unknown' | 'connected' | 'disconnected' | 'deregistered' | 'absent';
+/** `pending`: registered, no heartbeat yet (as the API shows it). `absent`: heartbeats for a cluster id the log does not know (yet); ignored until it is registered. */
+export type Connection = 'pending' | 'connected' | 'disconnected' | 'deregistered' | 'absent';
 
 interface Entry {
   connection: Connection;
@@ -61,7 +61,7 @@ export class LivenessTracker {
     if (e.ownAhead.delete(event.position)) return false;
     switch (event.type) {
       case 'ClusterRegistered':
-        if (e.connection === 'absent') e.connection = 'unknown';
+        if (e.connection === 'absent') e.connection = 'pending';
         break;
       case 'ClusterConnected':
       case 'ClusterDisconnected':
@@ -106,14 +106,14 @@ export class LivenessTracker {
   /** Whether appending `to` now is a transition (the belief may have moved since it was found due). */
   isDue(clusterId: string, to: 'connected' | 'disconnected'): boolean {
     const connection = this.clusters.get(clusterId)?.connection;
-    return to === 'connected' ? connection === 'unknown' || connection === 'disconnected' : connection === 'connected';
+    return to === 'connected' ? connection === 'pending' || connection === 'disconnected' : connection === 'connected';
   }
 
   /** Records a heartbeat; true when the cluster should now be recorded as connected. */
   heartbeat(clusterId: string, at: number): boolean {
     const e = this.entry(clusterId, at);
     e.lastSeen = Math.max(e.lastSeen ?? 0, at);
-    return e.connection === 'unknown' || e.connection === 'disconnected';
+    return e.connection === 'pending' || e.connection === 'disconnected';
   }
 
   /** Clusters believed connected that have been silent for longer than the window. */
