@@ -458,7 +458,7 @@ describe('flotilla sources', () => {
     const got = await h.run('sources', 'get', 'platform');
     expect(got.stdout).toMatch(/^last commit: +f{40} by Ada <ada@example.com>$/m);
     expect(got.stdout).toMatch(/^message: +bump web$/m);
-    expect((await h.run('sources', 'delete', 'platform')).stdout).toBe('source platform deleted\n');
+    expect((await h.run('sources', 'remove', 'platform')).stdout).toBe('source platform removed\n');
     expect(h.sent.map((s) => `${s.method} ${s.url.pathname}`)).toEqual([
       'GET /api/v1/sources',
       'GET /api/v1/sources/platform',

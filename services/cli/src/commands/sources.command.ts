@@ -28,7 +28,7 @@ export function formatSeconds(seconds: number): string {
   return out || '0s';
 }
 
-/** `flotilla sources add|list|get|delete`: the git repositories (one branch each) the hub watches. */
+/** `flotilla sources add|list|get|refresh|remove`: the git repositories (one branch each) the hub watches. */
 export function sourcesCommand(ctx: CommandContext): Command {
   const sources = new Command('sources')
     .alias('source')
@@ -150,13 +150,13 @@ export function sourcesCommand(ctx: CommandContext): Command {
     });
 
   sources
-    .command('delete')
+    .command('remove')
     .alias('rm')
     .description('stop watching a source (its history stays in the log)')
     .argument('<name>', 'source name')
     .action(async (name: string, _options: unknown, command: Command) => {
       await ctx.client(command).delete(path(name), { subject: subject(name) });
-      ctx.print(command, { name, deleted: true }, () => `source ${name} deleted\n`);
+      ctx.print(command, { name, removed: true }, () => `source ${name} removed\n`);
     });
 
   return sources;
