@@ -67,7 +67,16 @@ describe('flotilla CLI against a running hub', () => {
     expect(empty).toEqual({ code: 0, stdout: '', stderr: expect.stringContaining('No clusters registered yet') });
     expect(JSON.parse((await flotilla(['clusters', 'list', '-o', 'json'])).stdout)).toEqual([]);
 
-    const created = await flotilla(['tokens', 'create', '--ttl', '10m', '--label', 'env=prod', '-o', 'json']);
+    const created = await flotilla([
+      'registration-tokens',
+      'create',
+      '--ttl',
+      '10m',
+      '--label',
+      'env=prod',
+      '-o',
+      'json',
+    ]);
     expect(created.code).toBe(0);
     const token = JSON.parse(created.stdout) as { token: string; expiresAt: string; labels: Record<string, string> };
     expect(token).toMatchObject({ token: expect.stringMatching(/^flt_reg_/), labels: { env: 'prod' } });
@@ -75,7 +84,7 @@ describe('flotilla CLI against a running hub', () => {
     expect(ttlMs).toBeGreaterThan(9 * 60_000);
     expect(ttlMs).toBeLessThanOrEqual(10 * 60_000);
 
-    const human = await flotilla(['tokens', 'create']);
+    const human = await flotilla(['registration-tokens', 'create']);
     expect(human.code).toBe(0);
     expect(human.stdout).toMatch(/FLOTILLA_AGENT_TOKEN='flt_reg_[0-9a-f]{12}_[A-Za-z0-9_-]{43}'/);
     expect(human.stdout).toContain('npm run agent -- --in-cluster');

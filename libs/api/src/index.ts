@@ -15,6 +15,6 @@ export * from './limits';
 export * from './query-time';
 export * from './sources.schemas';
 export * from './time-travel.schemas';
-export * from './tokens.schemas';
+export * from './api-tokens.schemas';
 export { routes, type Content, type HttpMethod, type Route, type RouteId } from './routes';
 export { buildOpenApiDocument, namedSchemas } from './openapi';

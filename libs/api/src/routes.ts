@@ -41,7 +41,7 @@ import {
   webhookBodySchema,
 } from './sources.schemas';
 import { clusterStateAtSchema, clusterStateQuerySchema } from './time-travel.schemas';
-import { createApiTokenSchema, createdApiTokenSchema, apiTokenSchema, tokenIdParamsSchema } from './tokens.schemas';
+import { createApiTokenSchema, createdApiTokenSchema, apiTokenSchema, tokenIdParamsSchema } from './api-tokens.schemas';
 
 /**
  * Every route the hub serves: the one table the OpenAPI document is generated from

@@ -95,7 +95,7 @@ describe('flotilla command line', () => {
       [['api-tokens', 'create', 'ci', '--role', 'root'], /Allowed choices are viewer, operator, admin/],
       [['clusters', 'label', 'eu-1', 'env'], /not a label change[\s\S]*Usage: flotilla clusters label/],
       [['groups', 'create', 'web', '--selector', 'env in prod'], /expected "\(" after "env in"/],
-      [['tokens', 'create', '--ttl', 'soon'], /--ttl "soon": expected a duration/],
+      [['registration-tokens', 'create', '--ttl', 'soon'], /--ttl "soon": expected a duration/],
       [['clusters', 'get', 'a', 'b'], /too many arguments/],
     ])('%j', async (argv, message) => {
       const h = make();
@@ -120,7 +120,16 @@ describe('flotilla command line', () => {
       const h = make();
       const help = await h.run('--help');
       expect(help.code).toBe(0);
-      for (const verb of ['login', 'clusters', 'tokens', 'groups', 'api-tokens', 'sources', 'apps', 'version']) {
+      for (const verb of [
+        'login',
+        'clusters',
+        'registration-tokens',
+        'groups',
+        'api-tokens',
+        'sources',
+        'apps',
+        'version',
+      ]) {
         expect(help.stdout).toMatch(new RegExp(`^  ${verb}\\b`, 'm'));
       }
       expect((await h.run('rollout')).code).toBe(2);
@@ -211,7 +220,16 @@ describe('flotilla command line', () => {
         bootstrapCreds: '-----BEGIN NATS USER JWT-----\nxyz\n',
       },
     }));
-    const result = await h.run('tokens', 'create', '--ttl', '1h30m', '--label', 'env=prod', '--label', 'region=eu');
+    const result = await h.run(
+      'registration-tokens',
+      'create',
+      '--ttl',
+      '1h30m',
+      '--label',
+      'env=prod',
+      '--label',
+      'region=eu',
+    );
     expect(result.code).toBe(0);
     expect(h.sent[0]!.body).toEqual({ labels: { env: 'prod', region: 'eu' }, ttlSeconds: 5400 });
     expect(result.stdout).toContain("FLOTILLA_AGENT_TOKEN='flt_reg_abc_secret'");

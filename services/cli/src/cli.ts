@@ -11,7 +11,7 @@ import { CommandContext, outputFormats } from './commands/command-context';
 import { groupsCommand } from './commands/groups.command';
 import { sourcesCommand } from './commands/sources.command';
 import { loginCommand } from './commands/login.command';
-import { tokensCommand } from './commands/tokens.command';
+import { registrationTokensCommand } from './commands/registration-tokens.command';
 import { versionCommand } from './commands/version.command';
 import { describeError } from './error-message';
 import { cliVersion } from './version';
@@ -36,7 +36,7 @@ export function buildProgram(ctx: CommandContext): Command {
     .addCommand(loginCommand(ctx))
     .addCommand(clustersCommand(ctx))
     .addCommand(groupsCommand(ctx))
-    .addCommand(tokensCommand(ctx))
+    .addCommand(registrationTokensCommand(ctx))
     .addCommand(apiTokensCommand(ctx))
     .addCommand(sourcesCommand(ctx))
     .addCommand(appsCommand(ctx))

@@ -12,7 +12,7 @@ import { SourcesModule } from './sources';
 import { DesiredStateModule } from './desired-state';
 import { ApplicationsModule } from './applications';
 import { ApplicationStatusModule } from './applications/status';
-import { TokensModule } from './tokens/tokens.module';
+import { ApiTokensModule } from './api-tokens/api-tokens.module';
 import { HistoryModule } from './history/history.module';
 import { DriftModule } from './drift/drift.module';
 import { TimeTravelModule } from './time-travel/time-travel.module';
@@ -43,7 +43,7 @@ export class AppModule {
         }),
         ClustersModule,
         GroupsModule,
-        TokensModule,
+        ApiTokensModule,
         SourcesModule,
         DesiredStateModule,
         ApplicationsModule,

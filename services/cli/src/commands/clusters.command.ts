@@ -33,7 +33,9 @@ export function clustersCommand(ctx: CommandContext): Command {
       });
       if (shown.length === 0 && ctx.format(command) === 'table') {
         ctx.note(
-          selector ? 'No clusters match the selector.' : 'No clusters registered yet: see `flotilla tokens create`.',
+          selector
+            ? 'No clusters match the selector.'
+            : 'No clusters registered yet: see `flotilla registration-tokens create` or `flotilla clusters join`.',
         );
         return;
       }

@@ -7,4 +7,4 @@ import { RevokeApiTokenHandler } from './revoke-api-token/revoke-api-token.handl
   controllers: [ApiTokensController],
   providers: [CreateApiTokenHandler, RevokeApiTokenHandler],
 })
-export class TokensModule {}
+export class ApiTokensModule {}

@@ -6,9 +6,14 @@ import type { CommandContext } from './command-context';
 
 const collect = (value: string, previous: string[] = []) => [...previous, value];
 
-/** `flotilla tokens create`: one-time tokens with which an agent registers its cluster. */
-export function tokensCommand(ctx: CommandContext): Command {
-  const tokens = new Command('tokens').alias('token').description('registration tokens for new clusters');
+/**
+ * `flotilla registration-tokens create`: one-time tokens with which an agent registers its
+ * cluster. Not API tokens (`flotilla api-tokens`), which people and automation call the hub with.
+ */
+export function registrationTokensCommand(ctx: CommandContext): Command {
+  const tokens = new Command('registration-tokens')
+    .alias('registration-token')
+    .description('registration tokens for new clusters');
 
   tokens
     .command('create')
