@@ -408,7 +408,7 @@ Explore it with the CLI (another terminal):
   export FLOTILLA_HUB_URL=${hubUrl}
   export FLOTILLA_TOKEN=${adminToken}
   npx flotilla clusters list
-  npx flotilla groups list
+  npx flotilla cluster-groups list
   npx flotilla apps status web
   npx flotilla history --app web
   npx flotilla drift

@@ -101,7 +101,7 @@ describe('flotilla sources and apps against a running hub', () => {
   }, 120_000);
 
   it('applies, lists, gets the file back, pins, unpins and deletes', async () => {
-    expect((await run(['groups', 'create', 'prod-eu', '--selector', 'env=prod'])).code).toBe(0);
+    expect((await run(['cluster-groups', 'create', 'prod-eu', '--selector', 'env=prod'])).code).toBe(0);
     const webFile = file('web.yaml', webYaml());
     expect(await run(['apps', 'apply', '-f', webFile])).toMatchObject({ code: 0, stdout: 'application web created\n' });
     expect(await run(['apps', 'apply', '-f', '-'], webYaml())).toMatchObject({

@@ -118,7 +118,7 @@ describe('flotilla CLI against a running hub', () => {
     expect(invalid.stderr).toMatch(/the hub rejected .*labels\.owner/);
 
     const group = await flotilla([
-      'groups',
+      'cluster-groups',
       'create',
       'prod-eu',
       '--selector',
@@ -127,11 +127,11 @@ describe('flotilla CLI against a running hub', () => {
       'EU production',
     ]);
     expect(group).toMatchObject({ code: 0, stdout: 'cluster group prod-eu created: selects 1 cluster(s) now\n' });
-    const duplicate = await flotilla(['groups', 'create', 'prod-eu', '--selector', 'env=prod']);
+    const duplicate = await flotilla(['cluster-groups', 'create', 'prod-eu', '--selector', 'env=prod']);
     expect(duplicate.code).toBe(1);
     expect(duplicate.stderr).toContain('conflict:');
 
-    const got = parse((await flotilla(['groups', 'get', 'prod-eu', '-o', 'yaml'])).stdout);
+    const got = parse((await flotilla(['cluster-groups', 'get', 'prod-eu', '-o', 'yaml'])).stdout);
     expect(got).toMatchObject({
       name: 'prod-eu',
       description: 'EU production',
@@ -141,20 +141,20 @@ describe('flotilla CLI against a running hub', () => {
       },
       members: [expect.objectContaining({ name: 'eu-1' })],
     });
-    const list = await flotilla(['groups', 'list']);
+    const list = await flotilla(['cluster-groups', 'list']);
     expect(list.stdout).toMatch(/^prod-eu\s+env=prod,region in \(eu,us\)\s+1\s+\S+\s+EU production$/m);
     const cluster = JSON.parse((await flotilla(['clusters', 'get', 'eu-1', '-o', 'json'])).stdout);
     expect(cluster).toMatchObject({ name: 'eu-1', labels: { env: 'prod', region: 'eu' }, groups: ['prod-eu'] });
     expect((await flotilla(['clusters', 'get', cluster.id])).stdout).toMatch(/^groups:\s+prod-eu$/m);
 
-    expect(await flotilla(['groups', 'delete', 'prod-eu'])).toMatchObject({
+    expect(await flotilla(['cluster-groups', 'delete', 'prod-eu'])).toMatchObject({
       code: 0,
       stdout: 'cluster group prod-eu deleted\n',
     });
-    const gone = await flotilla(['groups', 'get', 'prod-eu']);
+    const gone = await flotilla(['cluster-groups', 'get', 'prod-eu']);
     expect(gone.code).toBe(1);
     expect(gone.stderr).toContain('cluster group "prod-eu" not found');
-    expect(JSON.parse((await flotilla(['groups', 'list', '-o', 'json'])).stdout)).toEqual([]);
+    expect(JSON.parse((await flotilla(['cluster-groups', 'list', '-o', 'json'])).stdout)).toEqual([]);
   }, 180_000);
 
   it('manages API tokens; roles are enforced, and the environment overrides the saved token', async () => {
@@ -202,7 +202,7 @@ describe('flotilla CLI against a running hub', () => {
     const unknown = await flotilla(['clusterz', 'list']);
     expect(unknown.code).toBe(2);
     expect(unknown.stderr).toContain("unknown command 'clusterz'");
-    expect((await flotilla(['groups', 'list', '--output', 'xml'])).code).toBe(2);
+    expect((await flotilla(['cluster-groups', 'list', '--output', 'xml'])).code).toBe(2);
   }, 120_000);
 
   it('exits 1 saying what to do when the token is bad or no hub answers', async () => {
@@ -211,7 +211,7 @@ describe('flotilla CLI against a running hub', () => {
     expect(bad.stderr).toContain('the hub refused the token');
 
     const port = await freePort();
-    const down = await flotilla(['groups', 'list'], { FLOTILLA_HUB_URL: `http://127.0.0.1:${port}` });
+    const down = await flotilla(['cluster-groups', 'list'], { FLOTILLA_HUB_URL: `http://127.0.0.1:${port}` });
     expect(down.code).toBe(1);
     expect(down.stderr).toContain(
       `no hub answers at http://127.0.0.1:${port} (connection refused): is it running? set --hub or FLOTILLA_HUB_URL`,

@@ -8,7 +8,7 @@ export * from './audit.schemas';
 export * from './clusters.schemas';
 export * from './common.schemas';
 export * from './drift.schemas';
-export * from './groups.schemas';
+export * from './cluster-groups.schemas';
 export * from './health.schemas';
 export * from './history.schemas';
 export * from './limits';

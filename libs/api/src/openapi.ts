@@ -4,7 +4,7 @@ import { applicationFileSchema, applicationSchema } from './applications.schemas
 import { clusterSchema, labelsSchema } from './clusters.schemas';
 import { errorBodySchema } from './common.schemas';
 import { driftEpisodeSchema, driftItemSchema } from './drift.schemas';
-import { clusterGroupSchema, labelSelectorSchema } from './groups.schemas';
+import { clusterGroupSchema, labelSelectorSchema } from './cluster-groups.schemas';
 import { historyEventSchema } from './history.schemas';
 import { routes, type Content, type Route } from './routes';
 import { sourceSchema } from './sources.schemas';

@@ -28,7 +28,7 @@ import {
 } from './clusters.schemas';
 import { itemsOf } from './common.schemas';
 import { driftEpisodesSchema, driftHistoryQuerySchema, driftNowSchema, driftQuerySchema } from './drift.schemas';
-import { clusterGroupSchema, createClusterGroupSchema, groupNameParamsSchema } from './groups.schemas';
+import { clusterGroupSchema, createClusterGroupSchema, groupNameParamsSchema } from './cluster-groups.schemas';
 import { livenessSchema, readinessSchema } from './health.schemas';
 import { historyEventSchema, historyPageSchema, historyQuerySchema, ndjsonMediaType } from './history.schemas';
 import type { ApiRole } from './limits';

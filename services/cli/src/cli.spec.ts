@@ -90,11 +90,11 @@ describe('flotilla command line', () => {
       [['clusters', 'lsit'], /unknown command 'lsit'[\s\S]*Did you mean list\?/],
       [['clusters', 'list', '--bogus'], /unknown option '--bogus'/],
       [['clusters', 'get'], /missing required argument 'cluster'/],
-      [['groups', 'create', 'web'], /required option '--selector <selector>' not specified/],
+      [['cluster-groups', 'create', 'web'], /required option '--selector <selector>' not specified/],
       [['-o', 'xml', 'clusters', 'list'], /Allowed choices are table, json, yaml/],
       [['api-tokens', 'create', 'ci', '--role', 'root'], /Allowed choices are viewer, operator, admin/],
       [['clusters', 'label', 'eu-1', 'env'], /not a label change[\s\S]*Usage: flotilla clusters label/],
-      [['groups', 'create', 'web', '--selector', 'env in prod'], /expected "\(" after "env in"/],
+      [['cluster-groups', 'create', 'web', '--selector', 'env in prod'], /expected "\(" after "env in"/],
       [['registration-tokens', 'create', '--ttl', 'soon'], /--ttl "soon": expected a duration/],
       [['clusters', 'get', 'a', 'b'], /too many arguments/],
     ])('%j', async (argv, message) => {
@@ -124,7 +124,7 @@ describe('flotilla command line', () => {
         'login',
         'clusters',
         'registration-tokens',
-        'groups',
+        'cluster-groups',
         'api-tokens',
         'sources',
         'apps',
@@ -250,7 +250,7 @@ describe('flotilla command line', () => {
       },
     }));
     const result = await h.run(
-      'groups',
+      'cluster-groups',
       'create',
       'eu',
       '--selector',
@@ -296,11 +296,13 @@ describe('flotilla command line', () => {
       status: 401,
       body: { statusCode: 401, code: 'token-invalid', message: 'the token is unknown' },
     }));
-    const result = await h.run('groups', 'list');
+    const result = await h.run('cluster-groups', 'list');
     expect(result.code).toBe(1);
     expect(result.stderr).toContain('the hub refused the token (unknown, revoked or wrong): run `flotilla login`');
     const gone = make(() => ({ status: 404, body: { statusCode: 404, message: 'cluster group "web" not found' } }));
-    expect((await gone.run('groups', 'delete', 'web')).stderr).toContain('error: cluster group "web" not found');
+    expect((await gone.run('cluster-groups', 'delete', 'web')).stderr).toContain(
+      'error: cluster group "web" not found',
+    );
   });
 
   it('clusters join: a token with the labels, then ONE install command (kubectl apply, or helm with --helm)', async () => {

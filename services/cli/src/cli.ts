@@ -8,7 +8,7 @@ import { historyCommand } from './commands/history.command';
 import { stateCommand } from './commands/state.command';
 import { clustersCommand } from './commands/clusters.command';
 import { CommandContext, outputFormats } from './commands/command-context';
-import { groupsCommand } from './commands/groups.command';
+import { clusterGroupsCommand } from './commands/cluster-groups.command';
 import { sourcesCommand } from './commands/sources.command';
 import { loginCommand } from './commands/login.command';
 import { registrationTokensCommand } from './commands/registration-tokens.command';
@@ -35,7 +35,7 @@ export function buildProgram(ctx: CommandContext): Command {
     )
     .addCommand(loginCommand(ctx))
     .addCommand(clustersCommand(ctx))
-    .addCommand(groupsCommand(ctx))
+    .addCommand(clusterGroupsCommand(ctx))
     .addCommand(registrationTokensCommand(ctx))
     .addCommand(apiTokensCommand(ctx))
     .addCommand(sourcesCommand(ctx))

@@ -3,7 +3,7 @@ import { APP_FILTER } from '@nestjs/core';
 import { AuthModule } from './auth/auth.module';
 import { ClustersModule } from './clusters/clusters.module';
 import { HttpErrorFilter } from './errors/http-error.filter';
-import { GroupsModule } from './groups/groups.module';
+import { ClusterGroupsModule } from './cluster-groups/cluster-groups.module';
 import { HealthModule } from './health/health.module';
 import type { ReadinessCheck } from './health/readiness';
 import { HubCoreModule, type HubCoreOptions } from './hub-core.module';
@@ -42,7 +42,7 @@ export class AppModule {
           natsConnectionToken: options.natsConnectionToken,
         }),
         ClustersModule,
-        GroupsModule,
+        ClusterGroupsModule,
         ApiTokensModule,
         SourcesModule,
         DesiredStateModule,

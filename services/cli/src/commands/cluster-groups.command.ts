@@ -6,10 +6,10 @@ import { formatAge, stateColour } from '../output/format';
 import { renderFields } from '../output/table';
 import type { CommandContext } from './command-context';
 
-/** `flotilla groups list|get|create|delete`: cluster groups are named label selectors. */
-export function groupsCommand(ctx: CommandContext): Command {
-  const groups = new Command('groups')
-    .alias('group')
+/** `flotilla cluster-groups list|get|create|delete`: cluster groups are named label selectors. */
+export function clusterGroupsCommand(ctx: CommandContext): Command {
+  const groups = new Command('cluster-groups')
+    .alias('cluster-group')
     .description('cluster groups: named label selectors over clusters');
   const subject = (name: string) => `cluster group "${name}"`;
   const path = (name: string) => `/api/v1/cluster-groups/${encodeURIComponent(name)}`;
@@ -21,7 +21,7 @@ export function groupsCommand(ctx: CommandContext): Command {
     .action(async (_options: unknown, command: Command) => {
       const { items } = await ctx.client(command).get<ItemList<ClusterGroup>>('/api/v1/cluster-groups');
       if (items.length === 0 && ctx.format(command) === 'table') {
-        ctx.note('No cluster groups yet: see `flotilla groups create --help`.');
+        ctx.note('No cluster groups yet: see `flotilla cluster-groups create --help`.');
         return;
       }
       const now = ctx.now();
@@ -57,7 +57,7 @@ export function groupsCommand(ctx: CommandContext): Command {
     .addHelpText(
       'after',
       "\nSelector syntax (kubectl's): key=value, key!=value, key in (a,b), key notin (a,b), key, !key; comma = and.\n" +
-        "Example:\n  flotilla groups create prod-eu --selector 'env=prod,region in (eu-west,eu-central)'",
+        "Example:\n  flotilla cluster-groups create prod-eu --selector 'env=prod,region in (eu-west,eu-central)'",
     )
     .action(async (name: string, options: { selector: string; description?: string }, command: Command) => {
       const selector = parseSelector(options.selector);

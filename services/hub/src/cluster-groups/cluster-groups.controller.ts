@@ -20,7 +20,7 @@ const withMembers = (group: ClusterGroupView, clusters: ClusterView[]): ClusterG
 };
 
 @Controller('api/v1/cluster-groups')
-export class GroupsController {
+export class ClusterGroupsController {
   constructor(
     private readonly commands: CommandBus,
     private readonly readModel: ClustersReadModel,

@@ -1,10 +1,10 @@
 import { Module } from '@nestjs/common';
 import { CreateClusterGroupHandler } from './create-cluster-group/create-cluster-group.handler';
 import { DeleteClusterGroupHandler } from './delete-cluster-group/delete-cluster-group.handler';
-import { GroupsController } from './groups.controller';
+import { ClusterGroupsController } from './cluster-groups.controller';
 
 @Module({
-  controllers: [GroupsController],
+  controllers: [ClusterGroupsController],
   providers: [CreateClusterGroupHandler, DeleteClusterGroupHandler],
 })
-export class GroupsModule {}
+export class ClusterGroupsModule {}
