@@ -410,7 +410,7 @@ Explore it with the CLI (another terminal):
   npx flotilla clusters list
   npx flotilla cluster-groups list
   npx flotilla apps status web
-  npx flotilla history --app web
+  npx flotilla history --application web
   npx flotilla drift
   npx flotilla state eu-1 --at ${firstRolledOutAt}     # what eu-1 ran after the first commit
   npx flotilla audit verify

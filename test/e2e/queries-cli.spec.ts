@@ -146,7 +146,7 @@ describe('flotilla drift', () => {
     const body = JSON.parse(episodes.stdout);
     expect(body.summary.episodes).toBeGreaterThan(0);
     expect(body.items.some((e: { endReason: string | null }) => e.endReason === 'corrected')).toBe(true);
-    const table = await flotilla('drift', '--since', '7d', '--app', body.items[0].application);
+    const table = await flotilla('drift', '--since', '7d', '--application', body.items[0].application);
     expect(table.stdout.split('\n')[0]).toMatch(/^CLUSTER\s+APPLICATION\s+RESOURCE\s+DETECTED\s+ENDED\s+DURATION/);
   });
 });

@@ -190,13 +190,13 @@ describe('status that tells the truth (real hub, agent, kube-apiserver, CLI)', (
     expect(help.stdout).toMatch(/^Usage: flotilla /);
     expect((await run('help', 'apps')).stdout).toMatch(/^Usage: flotilla apps/);
 
-    const unknown = await run('history', '--app', 'no-such-app');
+    const unknown = await run('history', '--application', 'no-such-app');
     expect(unknown.code).toBe(1);
     expect(unknown.stderr).toMatch(/application "no-such-app" not found: it does not exist and has no history/);
 
     // Names, not ids, whatever the filter.
     for (const filter of [
-      ['--app', 'web'],
+      ['--application', 'web'],
       ['--type', 'SyncFailed'],
       ['--cluster', 'eu-real'],
     ]) {

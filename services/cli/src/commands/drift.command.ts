@@ -21,24 +21,24 @@ export function formatDuration(ms: number): string {
 export function driftCommand(ctx: CommandContext): Command {
   return new Command('drift')
     .description('clusters that differ from git now, per application and resource; --since: drift episodes over time')
-    .option('--app <application>', 'one application')
+    .option('--application <application>', 'one application')
     .option('--group <group>', "a cluster group's members")
     .option('--cluster <cluster>', 'cluster name or id')
     .option('--since <time>', 'episodes since: RFC 3339 or a duration back from now (24h, 7d)')
     .option('--until <time>', 'episodes detected before this time (with --since)')
     .addHelpText(
       'after',
-      '\nExamples:\n  flotilla drift\n  flotilla drift --app web --group prod\n  flotilla drift --since 24h',
+      '\nExamples:\n  flotilla drift\n  flotilla drift --application web --group prod\n  flotilla drift --since 24h',
     )
     .action(
       async (
-        options: { app?: string; group?: string; cluster?: string; since?: string; until?: string },
+        options: { application?: string; group?: string; cluster?: string; since?: string; until?: string },
         command: Command,
       ) => {
         const client = ctx.client(command);
         const now = ctx.now();
         const cluster = options.cluster ? await resolveCluster(client, options.cluster) : undefined;
-        const query = { application: options.app, group: options.group, cluster: cluster?.id };
+        const query = { application: options.application, group: options.group, cluster: cluster?.id };
         const subject = options.group ? `cluster group "${options.group}"` : undefined;
         if (options.since === undefined && options.until === undefined) {
           const drift = await client.get<DriftNow>('/api/v1/drift', { query, subject });

@@ -83,7 +83,7 @@ export function actorName(actor: string, names: Map<string, string>): string {
 interface HistoryOptions {
   cluster?: string;
   group?: string;
-  app?: string;
+  application?: string;
   source?: string;
   commit?: string;
   type?: string;
@@ -101,7 +101,7 @@ export function historyCommand(ctx: CommandContext): Command {
     .description('the event log: what happened, where, when and by whom (newest first)')
     .option('--cluster <cluster>', 'cluster name or id')
     .option('--group <group>', "a cluster group: its members' events")
-    .option('--app <application>', 'an application')
+    .option('--application <application>', 'an application')
     .option('--source <source>', 'a git source')
     .option('--commit <sha>', 'a commit (full sha or a unique prefix)')
     .option('--type <types>', 'event types, comma-separated (e.g. SyncFailed,DriftDetected)')
@@ -113,7 +113,7 @@ export function historyCommand(ctx: CommandContext): Command {
     .option('-f, --follow', 'keep printing new events as they are recorded (Ctrl-C stops)')
     .addHelpText(
       'after',
-      '\nExamples:\n  flotilla history --cluster eu-1 --since 24h\n  flotilla history --app web --type SyncFailed\n' +
+      '\nExamples:\n  flotilla history --cluster eu-1 --since 24h\n  flotilla history --application web --type SyncFailed\n' +
         '  flotilla history --commit 4f9c2e1 --oldest-first\n  flotilla history --group prod --follow',
     )
     .action(async (options: HistoryOptions, command: Command) => {
@@ -136,7 +136,7 @@ export function historyCommand(ctx: CommandContext): Command {
       const query: Record<string, string | undefined> = {
         cluster: cluster?.id,
         group: options.group,
-        application: options.app,
+        application: options.application,
         source: options.source,
         commit: options.commit,
         type: options.type,
@@ -150,10 +150,14 @@ export function historyCommand(ctx: CommandContext): Command {
       });
       // Following prints in the order things happened, so the newest line is always the last.
       const first = options.follow && !options.oldestFirst ? [...page.items].reverse() : page.items;
-      if (first.length === 0 && options.app !== undefined && !(await applicationExists(client, options.app))) {
+      if (
+        first.length === 0 &&
+        options.application !== undefined &&
+        !(await applicationExists(client, options.application))
+      ) {
         // A deleted application keeps its history; one that never existed is a typo to point out.
         throw new NotFoundError(
-          `application "${options.app}"`,
+          `application "${options.application}"`,
           'it does not exist and has no history (list them with `flotilla apps list`)',
         );
       }
