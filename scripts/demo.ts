@@ -238,7 +238,7 @@ async function main(): Promise<void> {
     );
     step(`hub is healthy: ${hubUrl}/readyz answers 200`);
     diagnose = async () => {
-      const events = (await api('GET', '/api/v1/events?limit=30')) as {
+      const events = (await api('GET', '/api/v1/history?limit=30')) as {
         items?: Array<{ type: string; streamId: string; data: unknown }>;
       };
       console.error('[demo] the newest events in the log:');

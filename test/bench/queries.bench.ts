@@ -113,7 +113,7 @@ async function main(): Promise<void> {
     let round = 0;
     const history = await measure('history', () => {
       const query = historyQueries[round++ % historyQueries.length]!();
-      return `/api/v1/events${query ? `?${query}` : ''}`;
+      return `/api/v1/history${query ? `?${query}` : ''}`;
     });
     round = 0;
     const drift = await measure('drift', () => driftQueries[round++ % driftQueries.length]!());

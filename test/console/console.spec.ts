@@ -262,7 +262,7 @@ describe('the web console (chromium, a real hub, three emulated clusters)', () =
     await page.getByLabel('Application').fill('metrics');
     await page.getByRole('button', { name: 'Apply filters' }).click();
     await page.waitForURL(/application=metrics/);
-    const rest = (await g.fleet.api('GET', `/api/v1/events?type=${type}&application=metrics&limit=50`)).body
+    const rest = (await g.fleet.api('GET', `/api/v1/history?type=${type}&application=metrics&limit=50`)).body
       .items as Array<{ position: number; type: string }>;
     expect(rest.length).toBeGreaterThan(0);
     await eventually(

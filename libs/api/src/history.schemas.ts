@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { timestampSchema } from './common.schemas';
 import { commaListSchema, queryTimeSchema } from './query-time';
 
-/** Page size of GET /events when the request names none, and the most one page may hold. */
+/** Page size of GET /history when the request names none, and the most one page may hold. */
 export const historyPageLimitDefault = 100;
 export const historyPageLimitMax = 1_000;
 /** Rows per query when streaming an NDJSON export: bounds the hub's memory per export. */
@@ -13,7 +13,7 @@ const position = z
   .regex(/^\d{1,15}$/, 'expected a log position (a non-negative integer)')
   .transform(Number);
 
-/** Query of GET /api/v1/events; also the source of its OpenAPI parameters. */
+/** Query of GET /api/v1/history; also the source of its OpenAPI parameters. */
 export const historyQuerySchema = z
   .object({
     cluster: z.string().min(1).max(200).optional().describe('Cluster id'),
@@ -43,7 +43,7 @@ export const historyQuerySchema = z
 
 export type HistoryQuery = z.infer<typeof historyQuerySchema>;
 
-/** With `Accept: application/x-ndjson`, GET /events streams every match, one event per line. */
+/** With `Accept: application/x-ndjson`, GET /history streams every match, one event per line. */
 export const ndjsonMediaType = 'application/x-ndjson';
 
 export const historyEventSchema = z.object({

@@ -70,7 +70,7 @@ export interface Route {
   responses: Record<number, { description: string; body?: z.ZodType | Content }>;
   /** Error statuses answered with the hub's error body; a `responses` entry with the same status wins. */
   errors: number[];
-  /** Stored events the route may record, by type: for readers of GET /events. */
+  /** Stored events the route may record, by type: for readers of GET /history. */
   events?: Record<string, string>;
 }
 
@@ -389,9 +389,9 @@ export const routes = {
     responses: ok(applicationResourcesSchema),
     errors: [400, 401, 404],
   },
-  listEvents: {
+  getHistory: {
     method: 'get',
-    path: '/api/v1/events',
+    path: '/api/v1/history',
     summary: 'The event log, filtered, newest or oldest first, paged by position',
     description:
       `With \`Accept: ${ndjsonMediaType}\` every match is streamed, one event per line, with no page limit ` +

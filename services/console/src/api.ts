@@ -87,7 +87,7 @@ export const api = {
     request<ApplicationStatus>('GET', `/applications/${encodeURIComponent(name)}/status`),
   drift: (params: { application?: string; cluster?: string } = {}) =>
     request<DriftNow>('GET', `/drift${query(params)}`),
-  events: (params: Record<string, string | undefined>) => request<HistoryPage>('GET', `/events${query(params)}`),
+  history: (params: Record<string, string | undefined>) => request<HistoryPage>('GET', `/history${query(params)}`),
   pin: (name: string, commit: string) =>
     request<ApplicationView>('POST', `/applications/${encodeURIComponent(name)}/pin`, { commit }),
   unpin: (name: string) => request<ApplicationView>('POST', `/applications/${encodeURIComponent(name)}/unpin`),

@@ -144,7 +144,7 @@ export function historyCommand(ctx: CommandContext): Command {
         since: options.since ? parseTimeArg(options.since, '--since', now).toISOString() : undefined,
         until: options.until ? parseTimeArg(options.until, '--until', now).toISOString() : undefined,
       };
-      const page = await client.get<HistoryPage>('/api/v1/events', {
+      const page = await client.get<HistoryPage>('/api/v1/history', {
         query: { ...query, order: options.oldestFirst ? 'oldest' : 'newest', limit: String(limit) },
         subject: options.group ? `cluster group "${options.group}"` : undefined,
       });
@@ -209,7 +209,7 @@ async function follow(
   process.once('SIGINT', stop);
   try {
     while (!stopped) {
-      const page = await client.get<HistoryPage>('/api/v1/events', {
+      const page = await client.get<HistoryPage>('/api/v1/history', {
         query: { ...query, order: 'oldest', cursor: String(cursor), limit: '1000' },
       });
       if (page.items.length > 0) {

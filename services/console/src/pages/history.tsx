@@ -5,7 +5,7 @@ import { navigate, usePolled } from '../hooks';
 import { short } from '../model';
 import { Body, Freshness, PageHeader, formatTime } from './common';
 
-/** The filters of GET /api/v1/events, kept in the page's address so a view can be shared. */
+/** The filters of GET /api/v1/history, kept in the page's address so a view can be shared. */
 const filters = [
   { key: 'application', label: 'Application', placeholder: 'web' },
   { key: 'cluster', label: 'Cluster id', placeholder: 'cluster id' },
@@ -59,13 +59,13 @@ export function HistoryPage({ params }: { params: URLSearchParams }) {
     setCursor(undefined);
   }, [key]);
   const loaded = usePolled(async () => {
-    const [page, clusters] = await Promise.all([api.events({ ...query, limit: pageSize }), api.clusters()]);
+    const [page, clusters] = await Promise.all([api.history({ ...query, limit: pageSize }), api.clusters()]);
     return { ...page, names: new Map(clusters.items.map((c) => [c.id, c.name])) };
   }, key);
   const next = cursor === undefined ? loaded.data?.nextCursor : cursor;
   const loadMore = async () => {
     if (next == null) return;
-    const page = await api.events({ ...query, limit: pageSize, cursor: String(next) });
+    const page = await api.history({ ...query, limit: pageSize, cursor: String(next) });
     setMore((m) => [...m, ...page.items]);
     setCursor(page.nextCursor);
   };

@@ -209,14 +209,14 @@ describe('history commit filter', () => {
         { expectedVersion: 'any', metadata: { actor: 'system:git-poller' } },
       );
     }
-    const unique = await hub.get('/api/v1/events?commit=abcd111');
+    const unique = await hub.get('/api/v1/history?commit=abcd111');
     expect(unique.status).toBe(200);
     expect(unique.body.items.map((e: { data: { sha: string } }) => e.data.sha)).toEqual(['abcd1111' + '0'.repeat(32)]);
-    const ambiguous = await hub.get('/api/v1/events?commit=abcd');
+    const ambiguous = await hub.get('/api/v1/history?commit=abcd');
     expect(ambiguous.status).toBe(400);
     expect(ambiguous.body).toMatchObject({ code: 'ambiguous-commit', field: 'commit' });
     expect(ambiguous.body.message).toContain('abcd2222');
-    expect((await hub.get('/api/v1/events?commit=ffff0000')).body.items).toEqual([]);
+    expect((await hub.get('/api/v1/history?commit=ffff0000')).body.items).toEqual([]);
   });
 });
 

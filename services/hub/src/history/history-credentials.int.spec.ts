@@ -6,7 +6,7 @@ import { startHubTestApp, type HubTestApp } from '../testing/hub-test-app';
 // against it); the history API and its export never show it.
 jest.setTimeout(60_000);
 
-describe('GET /api/v1/events hides hashes of credentials', () => {
+describe('GET /api/v1/history hides hashes of credentials', () => {
   let hub: HubTestApp;
 
   beforeAll(async () => {
@@ -35,7 +35,7 @@ describe('GET /api/v1/events hides hashes of credentials', () => {
     const types = 'type=ApiTokenCreated,RegistrationTokenCreated';
     // A viewer reads the history too: the answer is the same for every role.
     const viewer = apiToken.body.token as string;
-    const page = await hub.request('GET', `/api/v1/events?${types}`, { token: viewer });
+    const page = await hub.request('GET', `/api/v1/history?${types}`, { token: viewer });
     expect(page.status).toBe(200);
     expect(page.body.items.map((e: { type: string }) => e.type).sort()).toEqual([
       'ApiTokenCreated',
@@ -47,7 +47,7 @@ describe('GET /api/v1/events hides hashes of credentials', () => {
     }
     expect(JSON.stringify(page.body)).not.toContain(stored[0]!.secretHash as string);
 
-    const exported = await fetch(`${hub.baseUrl}/api/v1/events?${types}`, {
+    const exported = await fetch(`${hub.baseUrl}/api/v1/history?${types}`, {
       headers: { authorization: `Bearer ${viewer}`, accept: ndjsonMediaType },
     });
     expect(exported.status).toBe(200);

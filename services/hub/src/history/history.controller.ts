@@ -9,11 +9,11 @@ import { historyQuerySchema, ndjsonMediaType } from '@flotilla/api';
 type Response = ServerResponse & { status(code: number): unknown; json(body: unknown): unknown };
 
 /**
- * GET /api/v1/events: the log, filtered, a page at a time by position; with
+ * GET /api/v1/history: the log, filtered, a page at a time by position; with
  * `Accept: application/x-ndjson`, every match as one JSON event per line (no page limit,
  * `limit` ignored), written as the client reads so a slow client holds one batch in memory.
  */
-@Controller('api/v1/events')
+@Controller('api/v1/history')
 export class HistoryController {
   constructor(private readonly history: HistoryReadModel) {}
 

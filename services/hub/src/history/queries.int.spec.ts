@@ -28,7 +28,7 @@ async function allPages(query: string, limit = 1000): Promise<number[]> {
   let cursor: number | null = null;
   for (let page = 0; page < 1000; page++) {
     const response = await hub.get(
-      `/api/v1/events?${query}&limit=${limit}${cursor !== null ? `&cursor=${cursor}` : ''}`,
+      `/api/v1/history?${query}&limit=${limit}${cursor !== null ? `&cursor=${cursor}` : ''}`,
     );
     expect(response.status).toBe(200);
     positions.push(...response.body.items.map((e: { position: number }) => e.position));
@@ -100,7 +100,7 @@ describe('the generated log', () => {
   });
 });
 
-describe('GET /api/v1/events', () => {
+describe('GET /api/v1/history', () => {
   it('filters by cluster, newest first, across cursor pages', async () => {
     const clusterId = log.clusterIds[17]!;
     const expected = newestFirst(all.filter((e) => data(e).clusterId === clusterId));
@@ -166,7 +166,7 @@ describe('GET /api/v1/events', () => {
   });
 
   it('streams every match as NDJSON without a page limit', async () => {
-    const response = await hub.get('/api/v1/events?order=oldest', { accept: 'application/x-ndjson' });
+    const response = await hub.get('/api/v1/history?order=oldest', { accept: 'application/x-ndjson' });
     expect(response.status).toBe(200);
     expect(response.headers.get('content-type')).toContain('application/x-ndjson');
     const lines = response.text.trimEnd().split('\n');
@@ -176,7 +176,7 @@ describe('GET /api/v1/events', () => {
     expect(lines.map((line) => JSON.parse(line).position)).toEqual(all.map((e) => e.position));
 
     const clusterId = log.clusterIds[42]!;
-    const filtered = await hub.get(`/api/v1/events?cluster=${clusterId}`, { accept: 'application/x-ndjson' });
+    const filtered = await hub.get(`/api/v1/history?cluster=${clusterId}`, { accept: 'application/x-ndjson' });
     expect(
       filtered.text
         .trimEnd()
@@ -187,12 +187,12 @@ describe('GET /api/v1/events', () => {
 
   it('refuses bad filters with the field named, and unknown groups with 404', async () => {
     for (const query of ['since=yesterday', 'limit=5000', 'commit=xyz', 'order=sideways', 'cursor=-1', 'colour=red']) {
-      const response = await hub.get(`/api/v1/events?${query}`);
+      const response = await hub.get(`/api/v1/history?${query}`);
       expect(response.status).toBe(400);
       expect(response.body.error).toBe('validation');
     }
-    expect((await hub.get('/api/v1/events?group=nope')).status).toBe(404);
-    expect((await hub.get('/api/v1/events', { token: null })).status).toBe(401);
+    expect((await hub.get('/api/v1/history?group=nope')).status).toBe(404);
+    expect((await hub.get('/api/v1/history', { token: null })).status).toBe(401);
   });
 
   it('uses the indexes (EXPLAIN)', async () => {
