@@ -30,8 +30,12 @@ export type DesiredStateAssigned = DomainEvent<
   { clusterId: string; revision: number; applications: AssignedApplication[] }
 >;
 
-/** Appended to `application-<name>`: one (application, commit, cluster) rendered into a stored bundle. */
-export type RevisionRendered = DomainEvent<
+/**
+ * Appended to `application-<name>`: one (application, commit, cluster) rendered into a stored
+ * bundle. Stored as `RevisionRendered`, a name that never changes; it records a bundle, not a
+ * revision (the revision is the cluster's desired-state counter, in DesiredStateAssigned).
+ */
+export type BundleRendered = DomainEvent<
   'RevisionRendered',
   {
     application: string;
@@ -61,5 +65,6 @@ export type RenderFailed = DomainEvent<
 >;
 
 export const desiredStateAssignedType = 'DesiredStateAssigned';
-export const revisionRenderedType = 'RevisionRendered';
+/** The stored type of BundleRendered. */
+export const bundleRenderedType = 'RevisionRendered';
 export const renderFailedType = 'RenderFailed';

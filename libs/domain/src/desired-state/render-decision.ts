@@ -1,4 +1,4 @@
-import type { AssignedApplication, RenderFailed, RenderFailure, RevisionRendered } from './desired-state.events';
+import type { AssignedApplication, RenderFailed, RenderFailure, BundleRendered } from './desired-state.events';
 import type { ClusterScope, PlannedApplication, RenderRequest, RenderTarget } from './desired-state.planner';
 import { assignedApplication, commitAccepted, type ApplicationChange } from './next-desired-state';
 
@@ -16,7 +16,7 @@ export interface RenderedBundle {
 }
 
 export type RenderOutcome =
-  | { clusterId: string; ok: true; bundle: RenderedBundle; renderer?: RevisionRendered['data']['renderer'] }
+  | { clusterId: string; ok: true; bundle: RenderedBundle; renderer?: BundleRendered['data']['renderer'] }
   | { clusterId: string; ok: false; errors: RenderFailure[] };
 
 /** The applications each live cluster runs now, of the application a request is about. */
@@ -24,7 +24,7 @@ export type Running = ReadonlyMap<string, AssignedApplication>;
 
 export interface RenderDecision {
   changes: Array<{ clusterId: string; change: ApplicationChange }>;
-  rendered: Array<RevisionRendered['data']>;
+  rendered: Array<BundleRendered['data']>;
   failed: Array<RenderFailed['data']>;
   /** Digests of the bundles some cluster is now assigned: to be stored. */
   bundles: string[];
@@ -131,7 +131,7 @@ function renderedEvent(
   app: PlannedApplication,
   commit: string,
   outcome: Extract<RenderOutcome, { ok: true }>,
-): RevisionRendered['data'] {
+): BundleRendered['data'] {
   return {
     application: app.name,
     source: app.spec.source,

@@ -1,4 +1,4 @@
-import type { RenderFailure, RenderTarget, RevisionRendered } from '@flotilla/domain';
+import type { RenderFailure, RenderTarget, BundleRendered } from '@flotilla/domain';
 import type { ApplicationSpec, Bundle } from '@flotilla/manifests';
 import type { ApplicationRenderer } from '@flotilla/render';
 import { SourceUnavailableError, type SourceFiles, type SourceFilesPort, type SourceLocation } from '../sources';
@@ -14,7 +14,7 @@ export interface RenderJob {
 }
 
 export type RenderedPair =
-  | { clusterId: string; ok: true; bundle: Bundle; renderer?: RevisionRendered['data']['renderer'] }
+  | { clusterId: string; ok: true; bundle: Bundle; renderer?: BundleRendered['data']['renderer'] }
   | { clusterId: string; ok: false; errors: RenderFailure[] };
 
 /**
