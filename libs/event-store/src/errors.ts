@@ -1,6 +1,6 @@
 // Named errors of the event store. The hub maps them to HTTP statuses in one exception
-// filter by class (WrongExpectedVersionError -> 409, InvalidEventError -> 400), so the
-// class names and their fields are part of the contract.
+// filter by class (instanceof: WrongExpectedVersionError -> 409, InvalidEventError -> 400),
+// so these classes and their fields are part of the contract; `name` is for logs only.
 
 import type { ExpectedVersion } from './event-store.port';
 

@@ -1,7 +1,7 @@
 // @flotilla/manifests: what an application is and what it renders to, in one pure library
-// shared by the hub (renders every commit for every cluster), the CLI (validates application
-// files before sending them) and the agent (verifies bundle digests). No I/O: the caller
-// reads git and passes file contents in.
+// shared by the hub (renders every commit for every cluster) and the CLI (validates application
+// files before sending them). The agent verifies bundle digests itself (its inbound bundle
+// cache). No I/O: the caller reads git and passes file contents in.
 
 export {
   applicationApiVersion,

@@ -45,7 +45,10 @@ export interface NatsDesiredStateFeedOptions {
   /** Where the last accepted state and the bundle cache live (the agent's own, 0700). */
   stateDir: string;
   log: (line: string) => void;
-  /** Called for every refused state or bundle (after it is logged): the status side reports it. */
+  /**
+   * Called for every refused state or bundle, after it is logged. The agent passes none today:
+   * refusals are only logged (no status event carries them to the hub); tests observe them here.
+   */
   onRefused?: (refusal: Refusal) => void;
   resyncIntervalMs?: number;
   retryIntervalMs?: number;
@@ -57,8 +60,8 @@ export interface NatsDesiredStateFeedOptions {
  * The agent's inbound side: its cluster's desired state over NATS, verified before anything
  * sees it. It asks at start, on every reconnect and every resync interval, and listens for
  * the hub's pushes; a state whose signature does not verify with the pinned hub key, that
- * names another cluster, or whose revision is older than the last accepted one is refused,
- * logged and reported, and changes nothing. The last accepted state is kept on disk, so a
+ * names another cluster, or whose revision is older than the last accepted one is refused
+ * and logged (not reported to the hub), and changes nothing. The last accepted state is kept on disk, so a
  * restart (even without NATS) resumes from it and still refuses replays. Handlers get
  * states one at a time, newest wins: a state arriving during a slow reconcile replaces any
  * state still waiting.

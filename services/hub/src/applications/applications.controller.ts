@@ -1,10 +1,9 @@
-import { Body, Controller, Delete, Get, HttpCode, Param, Post, Put, Query, Req, Res, UseFilters } from '@nestjs/common';
+import { Body, Controller, Delete, Get, HttpCode, Param, Post, Put, Query, Req, Res } from '@nestjs/common';
 import { CommandBus } from '@nestjs/cqrs';
 import { NotFoundError } from '@flotilla/domain';
 import { CurrentPrincipal, RequireRole, type Principal } from '../auth/principal';
 import { parseInput } from '../common/validation';
 import { readApplicationBody, type RequestWithBody } from './application-body';
-import { ApplicationErrorFilter } from './application-error.filter';
 import { ApplyApplicationCommand } from './apply-application/apply-application.command';
 import { ApplicationsReadModel } from './applications.read-model';
 import {
@@ -21,7 +20,6 @@ import { RequestSyncCommand } from './request-sync/request-sync.command';
 import { UnpinApplicationCommand } from './unpin-application/unpin-application.command';
 
 @Controller('api/v1/applications')
-@UseFilters(ApplicationErrorFilter)
 export class ApplicationsController {
   constructor(
     private readonly commands: CommandBus,

@@ -4,5 +4,4 @@ export { ApplicationsModule } from './applications.module';
 export { ApplicationsReadModel, type ApplicationView, type ApplicationPin } from './applications.read-model';
 export { applicationsProjection } from './applications.projection';
 export { CreateApplicationsReadModel1764324000000 } from './create-applications-read-model.migration';
-export { ApplicationErrorFilter } from './application-error.filter';
 export { loadApplication } from './application-stream';

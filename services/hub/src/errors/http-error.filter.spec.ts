@@ -1,6 +1,12 @@
 import { HttpException } from '@nestjs/common';
-import { ConflictError, NotFoundError, UnauthorizedError, ValidationError } from '@flotilla/domain';
-import { InvalidEventError, WrongExpectedVersionError } from '@flotilla/event-store';
+import {
+  ConflictError,
+  InvalidApplicationError,
+  NotFoundError,
+  UnauthorizedError,
+  ValidationError,
+} from '@flotilla/domain';
+import { DuplicateEventIdError, InvalidEventError, WrongExpectedVersionError } from '@flotilla/event-store';
 import { RegistrationRefusedError } from '../clusters';
 import { toErrorBody } from './http-error.filter';
 
@@ -20,6 +26,23 @@ describe('error to HTTP mapping', () => {
     });
     expect(toErrorBody(new UnauthorizedError('who')).statusCode).toBe(401);
     expect(toErrorBody(new RegistrationRefusedError('name-taken')).statusCode).toBe(409);
+  });
+  it('gives an invalid application every issue it has', () => {
+    const issues = [
+      { path: 'spec.path', message: 'required' },
+      { path: 'spec.targets', message: 'at least one' },
+    ];
+    expect(toErrorBody(new InvalidApplicationError(issues))).toMatchObject({
+      statusCode: 400,
+      code: 'invalid-application',
+      field: 'spec.path',
+      issues,
+    });
+  });
+  it('maps the event store errors by class, not by a name an error could borrow', () => {
+    const impostor = Object.assign(new Error('not from the store'), { name: 'WrongExpectedVersionError' });
+    expect(toErrorBody(impostor).statusCode).toBe(500);
+    expect(toErrorBody(new DuplicateEventIdError('e1')).statusCode).toBe(409);
   });
   it('maps the event store errors: concurrent change 409, invalid event 400', () => {
     expect(toErrorBody(new WrongExpectedVersionError('cluster-c1', 3, 4))).toMatchObject({

@@ -1,14 +1,20 @@
 import { Catch, HttpException, Logger, type ArgumentsHost, type ExceptionFilter } from '@nestjs/common';
 import type { ErrorBody } from '@flotilla/api';
-import { FlotillaError, ValidationError, type ErrorCategory } from '@flotilla/domain';
+import { FlotillaError, InvalidApplicationError, ValidationError, type ErrorCategory } from '@flotilla/domain';
 import { durations } from '../durations';
-import { isDatabaseUnavailable } from '@flotilla/event-store';
+import {
+  DuplicateEventIdError,
+  InvalidEventError,
+  isDatabaseUnavailable,
+  WrongExpectedVersionError,
+} from '@flotilla/event-store';
 
 /**
- * The single place where errors become HTTP responses. Domain and application errors carry
- * a category; the event store's named errors are recognised by name (their classes live in
- * an adapter package the domain must not depend on). Anything else is a 500 whose detail
- * goes to the log, never to the client.
+ * The single place where errors become HTTP responses (registered once, globally). Domain and
+ * application errors carry a category; the event store's named errors are recognised by class
+ * (the domain does not depend on the event store, the hub does). An invalid application adds
+ * every issue it has (`issues`). Anything else is a 500 whose detail goes to the log, never to
+ * the client.
  */
 const statusByCategory: Record<ErrorCategory, number> = {
   validation: 400,
@@ -23,7 +29,7 @@ const statusByCategory: Record<ErrorCategory, number> = {
 /** The shape is the REST contract's (`errorBodySchema` in @flotilla/api), documented on every route. */
 export type { ErrorBody };
 
-export function toErrorBody(err: unknown): ErrorBody {
+export function toErrorBody(err: unknown): ErrorBody & { issues?: InvalidApplicationError['issues'] } {
   if (err instanceof FlotillaError) {
     return {
       statusCode: statusByCategory[err.category],
@@ -31,9 +37,10 @@ export function toErrorBody(err: unknown): ErrorBody {
       code: err.code,
       message: err.message,
       ...(err instanceof ValidationError && err.field ? { field: err.field } : {}),
+      ...(err instanceof InvalidApplicationError ? { issues: err.issues } : {}),
     };
   }
-  if (err instanceof Error && err.name === 'WrongExpectedVersionError') {
+  if (err instanceof WrongExpectedVersionError) {
     return {
       statusCode: 409,
       error: 'conflict',
@@ -41,10 +48,10 @@ export function toErrorBody(err: unknown): ErrorBody {
       message: `the resource was changed concurrently, retry: ${err.message}`,
     };
   }
-  if (err instanceof Error && err.name === 'DuplicateEventIdError') {
+  if (err instanceof DuplicateEventIdError) {
     return { statusCode: 409, error: 'conflict', code: 'duplicate', message: err.message };
   }
-  if (err instanceof Error && err.name === 'InvalidEventError') {
+  if (err instanceof InvalidEventError) {
     return { statusCode: 400, error: 'validation', code: 'invalid-event', message: err.message };
   }
   if (err instanceof HttpException) {
