@@ -86,7 +86,7 @@ export interface GitopsFleet {
 const realServerControllers = ['namespace', 'garbagecollector', 'serviceaccount'];
 
 /** The agent's own namespace (its inventories live there), created as deploying the agent would. */
-export const agentNamespace = 'flotilla-system';
+const agentNamespace = 'flotilla-system';
 
 export async function startGitopsFleet(
   specs: ClusterSpec[],

@@ -1,7 +1,7 @@
 import type { AgentScope } from './reconcile.types';
 import { groupKindOf, groupOf, type ResourceRef } from './resource-ref';
 
-export function kindAllowed(scope: AgentScope, ref: Pick<ResourceRef, 'apiVersion' | 'kind'>): boolean {
+function kindAllowed(scope: AgentScope, ref: Pick<ResourceRef, 'apiVersion' | 'kind'>): boolean {
   const gk = groupKindOf(ref);
   const group = groupOf(ref.apiVersion);
   return scope.kinds.some((k) => k === '*' || k === gk || (group !== '' && k === `${group}/*`));

@@ -66,7 +66,7 @@ export function canonicalJson(value: JsonValue): string {
  * Deeper than any real manifest (CRD schemas reach a few dozen levels); it bounds the
  * recursion of every later step, so a hostile document fails as bad input, not a crash.
  */
-export const maxNestingDepth = 256;
+const maxNestingDepth = 256;
 
 /** Why a parsed value is not plain JSON, or undefined when it is (YAML can yield dates, binary, sets, NaN). */
 export function nonJsonReason(value: unknown, at = '', depth = 0): string | undefined {

@@ -33,7 +33,7 @@ export function canonicalEventText(content: HashedEventContent, prevHash: string
 }
 
 /** The same text from data and metadata already in canonical JSON (the append path has them). */
-export function canonicalEventTextOf(
+function canonicalEventTextOf(
   content: Omit<HashedEventContent, 'data' | 'metadata'>,
   prevHash: string,
   dataText: string,

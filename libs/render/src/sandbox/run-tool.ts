@@ -31,7 +31,7 @@ const stderrHeadChars = 1_000;
 const stderrTailChars = 1_500;
 
 /** A tool's message short enough for an event: its first and last lines, the middle elided. */
-export function shortenMessage(head: string, tail: string, total: number): string {
+function shortenMessage(head: string, tail: string, total: number): string {
   if (total <= head.length) return head;
   return `${head} [... ${total - head.length - tail.length} characters elided ...] ${tail}`;
 }

@@ -79,7 +79,7 @@ export function apiTokensCommand(ctx: CommandContext): Command {
 }
 
 /** By id, else by name among active tokens (names may repeat after a revocation). */
-export function pickApiToken(items: readonly ApiToken[], ref: string): ApiToken {
+function pickApiToken(items: readonly ApiToken[], ref: string): ApiToken {
   const byId = items.find((t) => t.tokenId === ref);
   if (byId) return byId;
   const active = items.filter((t) => t.name === ref && t.revokedAt === null);

@@ -119,7 +119,7 @@ export async function resolveCluster(
   return pickCluster(items, ref);
 }
 
-export function pickCluster(items: readonly Cluster[], ref: string): Cluster {
+function pickCluster(items: readonly Cluster[], ref: string): Cluster {
   const byId = items.find((c) => c.id === ref);
   if (byId) return byId;
   const named = items.filter((c) => c.name === ref);

@@ -9,7 +9,7 @@ const resourceText = (r: ResourceRef) => `${r.kind} ${r.namespace ? `${r.namespa
 const fieldsText = (item: Pick<DriftItem, 'reason' | 'fields'>) =>
   item.reason === 'missing' ? '(missing)' : item.fields.map((f) => f.path).join(', ');
 
-export function formatDuration(ms: number): string {
+function formatDuration(ms: number): string {
   const s = Math.round(ms / 1000);
   if (s < 120) return `${s}s`;
   if (s < 7_200) return `${Math.round(s / 60)}m`;

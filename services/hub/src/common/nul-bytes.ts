@@ -12,7 +12,7 @@ import { toErrorBody } from '../errors/http-error.filter';
 const maxDepth = 64;
 
 /** The path of the first string or key holding a NUL byte in `value`, or undefined. */
-export function nulBytePath(value: unknown, at: string, depth = 0): string | undefined {
+function nulBytePath(value: unknown, at: string, depth = 0): string | undefined {
   if (typeof value === 'string') return value.includes('\u0000') ? at : undefined;
   if (value === null || typeof value !== 'object' || depth > maxDepth) return undefined;
   for (const [key, inner] of Object.entries(value)) {

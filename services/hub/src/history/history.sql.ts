@@ -25,8 +25,7 @@ export interface HistoryFilter {
   collect?: boolean;
 }
 
-export const historyColumns =
-  'position, stream_id, version, id, type, schema_version, data, metadata, recorded_at, hash';
+const historyColumns = 'position, stream_id, version, id, type, schema_version, data, metadata, recorded_at, hash';
 
 /**
  * One page of the log in position order. Each filter is written as the expression its index

@@ -50,7 +50,7 @@ export function webManifests(round: number): Record<string, string> {
 }
 
 /** Every namespaced object without a namespace lands in fleet-web; automated, so each commit is applied. */
-export function webApplicationFile(options: { name: string; source: string }): string {
+function webApplicationFile(options: { name: string; source: string }): string {
   return [
     'apiVersion: flotilla.dev/v1',
     'kind: Application',
