@@ -13,8 +13,6 @@ export const desiredStateDurations = {
 
 /** Events per reactor transaction: small, since each may render for many clusters. */
 export const reactorBatchSize = 50;
-/** Appends of DesiredStateAssigned retried this many times when a status event lands first. */
-export const assignmentAppendAttempts = 5;
 /** The files an application reads at one commit are capped at this many times the bundle limit. */
 export const sourceReadLimitFactor = 8;
 /**

@@ -5,7 +5,7 @@ export { RegistrationModule } from './registration/registration.module';
 export { LivenessModule } from './liveness/liveness.module';
 export { NatsAuthority } from './nats-authority';
 export { NATS_CONNECTION } from './nats-connection';
-export { NATS_CONFIG, loadNatsConfig, NatsConfigError, type NatsConfig } from './nats.config';
+export { NATS_CONFIG, loadNatsConfig, type NatsConfig } from './nats.config';
 export { RevocationService } from './registration/revocation.service';
 export { LivenessService } from './liveness/liveness.service';
 export { natsDurations } from './durations';
