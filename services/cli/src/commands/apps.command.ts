@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import { readFile } from 'node:fs/promises';
 import { Command } from 'commander';
 import type {
@@ -324,9 +325,7 @@ async function waitForRollout(
           (offline.length > 0 ? `\n  not waited for (offline): ${offline.join(', ')}` : ''),
       );
     }
-    await new Promise((resolve) =>
-      setTimeout(resolve, Math.min(statusPollIntervalMs, Math.max(0, deadline - Date.now()))),
-    );
+    await sleep(Math.min(statusPollIntervalMs, Math.max(0, deadline - Date.now())));
   }
 }
 

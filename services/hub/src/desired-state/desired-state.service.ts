@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import { randomUUID } from 'node:crypto';
 import {
   Inject,
@@ -100,7 +101,7 @@ export class DesiredStateService implements OnApplicationBootstrap, OnModuleDest
     for (const subscription of this.subscriptions) subscription.unsubscribe();
     await Promise.race([
       Promise.allSettled([this.loop, ...this.inFlight]),
-      new Promise((resolve) => setTimeout(resolve, desiredStateDurations.reactorStopTimeoutMs).unref()),
+      sleep(desiredStateDurations.reactorStopTimeoutMs, undefined, { ref: false }),
     ]);
   }
 
