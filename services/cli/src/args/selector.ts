@@ -1,12 +1,10 @@
 import {
   formatLabelSelector,
   InvalidLabelSelectorTextError,
-  matchesLabelSelector,
   parseLabelSelectorText,
   type LabelSelector,
 } from '@flotilla/manifests';
 import { UsageError } from '../errors';
-import type { Labels } from './label-changes';
 
 /**
  * The command line's view of kubectl's selector syntax: the parser is @flotilla/manifests'
@@ -29,6 +27,3 @@ export function formatSelector(selector: LabelSelector): string {
   // An empty selector matches every cluster, as metav1.LabelSelector does.
   return formatLabelSelector(selector) || '<every cluster>';
 }
-
-/** The hub's semantics exactly (one implementation, in @flotilla/manifests): AND of all parts; NotIn also matches a missing key. */
-export const matchesSelector: (selector: LabelSelector, labels: Labels) => boolean = matchesLabelSelector;

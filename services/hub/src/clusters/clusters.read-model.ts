@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
-import { matchesSelector, type LabelSelector, type Labels } from '@flotilla/domain';
+import { matchesLabelSelector, type LabelSelector, type Labels } from '@flotilla/domain';
 
 /**
  * What every view shows of a cluster. `state` folds registration and liveness into one
@@ -98,7 +98,7 @@ export class ClustersReadModel {
       `SELECT * FROM hub_clusters ${options.includeDeregistered ? '' : 'WHERE deregistered_at IS NULL'} ORDER BY name, cluster_id`,
     );
     const views = rows.map(toView);
-    return options.selector ? views.filter((c) => matchesSelector(options.selector!, c.labels)) : views;
+    return options.selector ? views.filter((c) => matchesLabelSelector(options.selector!, c.labels)) : views;
   }
 
   async getCluster(clusterId: string): Promise<ClusterView | undefined> {
@@ -120,6 +120,6 @@ export class ClustersReadModel {
 
   /** Membership follows labels: computed from the clusters' current labels, live clusters only. */
   static membersOf(group: ClusterGroupView, clusters: ClusterView[]): ClusterView[] {
-    return clusters.filter((c) => c.state !== 'deregistered' && matchesSelector(group.selector, c.labels));
+    return clusters.filter((c) => c.state !== 'deregistered' && matchesLabelSelector(group.selector, c.labels));
   }
 }
