@@ -41,7 +41,7 @@ import { ToolBundleRenderer } from './bundle-renderer';
 import { encodeDesiredStatePayload, encodeSignedDesiredState, signedDesiredState } from './desired-state.codec';
 import { DESIRED_STATE_CONFIG, type DesiredStateConfig } from './desired-state.config';
 import { DesiredStateReactor } from './desired-state.reactor';
-import { desiredStateDurations, reactorBatchSize } from './durations';
+import { desiredStateDurations, reactorBatchSize } from '../durations';
 
 const digestPattern = /^sha256:[0-9a-f]{64}$/;
 // Room for the envelope around a bundle's bytes in one NATS message.

@@ -8,4 +8,4 @@ export { NATS_CONNECTION } from './nats-connection';
 export { NATS_CONFIG, loadNatsConfig, type NatsConfig } from './nats.config';
 export { RevocationService } from './registration/revocation.service';
 export { LivenessService } from './liveness/liveness.service';
-export { natsDurations } from './durations';
+export { natsDurations } from '../durations';

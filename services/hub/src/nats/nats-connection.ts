@@ -1,7 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Logger } from '@nestjs/common';
 import { connect, credsAuthenticator, type NatsConnection } from '@nats-io/transport-node';
-import { natsDurations } from './durations';
+import { natsDurations } from '../durations';
 
 /** DI token of the hub's own NATS connection (a user of the application account). */
 export const NATS_CONNECTION = 'NATS_CONNECTION';

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { loadSettings } from '../config/load-settings';
-import { missedHeartbeatsDefault, natsDurations } from './durations';
+import { missedHeartbeatsDefault, natsDurations } from '../durations';
 
 /**
  * The hub's NATS settings, validated at start-up. Key material (seeds, creds) is given

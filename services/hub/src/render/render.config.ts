@@ -12,7 +12,7 @@ import {
 } from '@flotilla/render';
 
 import { HubConfigError, loadSettings } from '../config/load-settings';
-import { renderDurations } from './durations';
+import { renderDurations } from '../durations';
 
 /**
  * How the hub renders applications (FLOTILLA_HUB_HELM, FLOTILLA_HUB_KUBECTL,
