@@ -12,10 +12,7 @@ import {
 } from '@flotilla/manifests';
 
 export class JsonPatchError extends Error {
-  constructor(message: string, options?: { cause?: unknown }) {
-    super(message, options);
-    this.name = 'JsonPatchError';
-  }
+  override readonly name = 'JsonPatchError';
 }
 
 export function mergePatch(target: unknown, patch: unknown): unknown {

@@ -13,10 +13,7 @@ import {
 import { validateLabels } from './validation';
 
 export class SelectorParseError extends Error {
-  constructor(message: string, options?: { cause?: unknown }) {
-    super(message, options);
-    this.name = 'SelectorParseError';
-  }
+  override readonly name = 'SelectorParseError';
 }
 
 export function parseLabelSelector(input: string | undefined): LabelSelector {
