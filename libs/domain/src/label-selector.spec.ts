@@ -2,7 +2,7 @@ import { ValidationError } from './errors';
 import {
   labelKeyProblem,
   labelValueProblem,
-  matchesSelector,
+  matchesLabelSelector,
   validateLabels,
   validateLabelSelector,
   type LabelSelector,
@@ -119,7 +119,7 @@ describe('selector matching (Kubernetes semantics)', () => {
   };
   const select = (selector: LabelSelector): string[] =>
     Object.entries(clusters)
-      .filter(([, labels]) => matchesSelector(selector, labels))
+      .filter(([, labels]) => matchesLabelSelector(selector, labels))
       .map(([name]) => name)
       .sort();
 
@@ -171,6 +171,6 @@ describe('selector matching (Kubernetes semantics)', () => {
     ).toEqual(['prod-us']);
   });
   it('a key inherited from Object.prototype is not a label', () => {
-    expect(matchesSelector({ matchExpressions: [{ key: 'constructor', operator: 'Exists' }] }, {})).toBe(false);
+    expect(matchesLabelSelector({ matchExpressions: [{ key: 'constructor', operator: 'Exists' }] }, {})).toBe(false);
   });
 });

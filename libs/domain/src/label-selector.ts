@@ -1,4 +1,4 @@
-import { matchesLabelSelector } from '@flotilla/manifests';
+import { matchesLabelSelector, type LabelSelector, type LabelSelectorRequirement } from '@flotilla/manifests';
 import { ValidationError } from './errors';
 
 /**
@@ -8,18 +8,9 @@ import { ValidationError } from './errors';
  */
 export type Labels = Record<string, string>;
 
-export type SelectorOperator = 'In' | 'NotIn' | 'Exists' | 'DoesNotExist';
-
-export interface LabelSelectorRequirement {
-  key: string;
-  operator: SelectorOperator;
-  values?: string[];
-}
-
-export interface LabelSelector {
-  matchLabels?: Labels;
-  matchExpressions?: LabelSelectorRequirement[];
-}
+/** One shape for hub, renderer and CLI: @flotilla/manifests' (metav1.LabelSelector). */
+export type { LabelSelector, LabelSelectorRequirement };
+export type SelectorOperator = LabelSelectorRequirement['operator'];
 
 const qualifiedNameMaxLength = 63;
 const labelValueMaxLength = 63;
@@ -98,4 +89,4 @@ export function validateLabelSelector(selector: LabelSelector, path = 'selector'
  * metav1.LabelSelector, an empty selector matches everything and NotIn also matches a
  * missing key. One implementation for hub, renderer and CLI: @flotilla/manifests'.
  */
-export const matchesSelector: (selector: LabelSelector, labels: Labels) => boolean = matchesLabelSelector;
+export { matchesLabelSelector };

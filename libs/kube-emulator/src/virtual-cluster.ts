@@ -6,6 +6,7 @@ import { parse as parseYaml } from 'yaml';
 import { ClusterStore, HistoryExpiredError, type ChangeEvent, type KubeObject } from './cluster-store';
 import { applyDefaults } from './defaults';
 import { deepEqual, isPlainObject } from './field-set';
+import type { LabelSelector } from '@flotilla/manifests';
 import { applyJsonPatch, JsonPatchError, mergePatch } from './json-patch';
 import {
   matchesFields,
@@ -14,7 +15,6 @@ import {
   parseLabelSelector,
   SelectorParseError,
   type FieldRequirement,
-  type LabelRequirement,
 } from './label-selector';
 import { applyConfiguration, kubeTime, managerFromUserAgent, updateManagedFields } from './managed-fields';
 import { apiVersionOf, BUILTIN_RESOURCES, storageKey, typesFromCrd, type ResourceType } from './resources';
@@ -350,7 +350,8 @@ export class VirtualCluster {
       const token = { v: 'meta.k8s.io/v1', rv: this.store.resourceVersion, start: `${keyOf(type, last, ns)}\u0000` };
       listMeta.continue = Buffer.from(JSON.stringify(token)).toString('base64url');
       // The real server counts the rest only when no selector filters them.
-      if (labels.length === 0 && fields.length === 0) listMeta.remainingItemCount = candidates.length - scanned;
+      if (!labels.matchLabels && !labels.matchExpressions && fields.length === 0)
+        listMeta.remainingItemCount = candidates.length - scanned;
     }
     return {
       kind: type.listKind,
@@ -679,7 +680,7 @@ export class VirtualCluster {
     return o;
   }
 
-  private labelSelector(query: URLSearchParams): LabelRequirement[] {
+  private labelSelector(query: URLSearchParams): LabelSelector {
     try {
       return parseLabelSelector(query.get('labelSelector') ?? undefined);
     } catch (err) {
@@ -706,7 +707,7 @@ export class VirtualCluster {
     return reqs;
   }
 
-  private matches(type: ResourceType, o: KubeObject, labels: LabelRequirement[], fields: FieldRequirement[]): boolean {
+  private matches(type: ResourceType, o: KubeObject, labels: LabelSelector, fields: FieldRequirement[]): boolean {
     return (
       matchesLabels(labels, o.metadata.labels as Record<string, string> | undefined) &&
       matchesFields(fields, (f) => fieldValue(type, o, f))

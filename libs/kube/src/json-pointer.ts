@@ -1,27 +1,16 @@
-/** RFC 6901 JSON pointers, plus a `*` segment (any key or index) for ignored-field rules. */
-
-export function escapeToken(token: string): string {
-  return token.replace(/~/g, '~0').replace(/\//g, '~1');
-}
-
-export function parsePointer(pointer: string): string[] {
-  if (pointer === '') return [];
-  if (!pointer.startsWith('/')) throw new Error(`JSON pointer must start with '/': ${pointer}`);
-  return pointer
-    .slice(1)
-    .split('/')
-    .map((t) => t.replace(/~1/g, '/').replace(/~0/g, '~'));
-}
+// RFC 6901 JSON pointers are @flotilla/manifests' (one parser for patches and ignored fields);
+// what is kube's own is the `*` segment (any key or index) of ignored-field rules.
+import { formatJsonPointer, parseJsonPointer } from '@flotilla/manifests';
 
 export function joinPointer(base: string, token: string | number): string {
-  return `${base}/${escapeToken(String(token))}`;
+  return `${base}${formatJsonPointer([String(token)])}`;
 }
 
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
 /** Removes every location the pointer matches, in place. */
 export function removePointer(root: unknown, pointer: string): void {
-  const tokens = parsePointer(pointer);
+  const tokens = parseJsonPointer(pointer);
   if (tokens.length === 0) return;
   const walk = (node: unknown, i: number): void => {
     const token = tokens[i]!;

@@ -1,4 +1,6 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import { KubeConfig, type V1APIResource } from '@kubernetes/client-node';
+import pLimit from 'p-limit';
 import { checkScope, namespaceAllowed } from './allowlist';
 import { CollectionWatch, type WatchStats } from './collection-watch';
 import { applyPhases, isCrd, sortForApply, sortForDelete } from './apply-order';
@@ -117,8 +119,6 @@ function failedHealth(result: ResourceResult, existed: boolean | undefined): Hea
     ? { status: 'missing', message: `not applied: ${why}` }
     : { status: 'degraded', message: `apply failed: ${why}` };
 }
-
-const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms).unref?.());
 
 /**
  * The agent's Kubernetes side: applies an application's bundle with server-side apply,
@@ -305,7 +305,8 @@ export class Reconciler {
     const liveByKey = new Map<string, KubeObject>();
     const existedByKey = new Map<string, boolean>();
     for (const phase of applyPhases(sortForApply(candidates.map((c) => c.body)))) {
-      const outcomes = await pool(phase, this.concurrency, (body) => this.applyOne(body, policy, crdKinds));
+      const limit = pLimit(this.concurrency);
+      const outcomes = await Promise.all(phase.map((body) => limit(() => this.applyOne(body, policy, crdKinds))));
       for (const o of outcomes) {
         results.push(o.result);
         if (o.existed !== undefined) existedByKey.set(refKey(o.result.ref), o.existed);
@@ -419,7 +420,7 @@ export class Reconciler {
     // The bundle's own CRD is Established, but discovery can lag behind it by a moment.
     const deadline = Date.now() + this.durations.crdEstablishedTimeoutMs;
     while (Date.now() < deadline) {
-      await sleep(this.durations.crdEstablishedPollMs);
+      await sleep(this.durations.crdEstablishedPollMs, undefined, { ref: false });
       const found = await this.api.discover(ref.apiVersion, ref.kind);
       if (found) return found;
     }
@@ -523,7 +524,7 @@ export class Reconciler {
         outcome.result.message = err.message;
         return;
       }
-      await sleep(this.durations.crdEstablishedPollMs);
+      await sleep(this.durations.crdEstablishedPollMs, undefined, { ref: false });
     }
   }
 
@@ -870,17 +871,4 @@ export function stamp(obj: KubeObject, application: string, digest: string): Kub
   delete body.status;
   fillListMapKeys(body);
   return body;
-}
-
-async function pool<T, R>(items: readonly T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
-  const out: R[] = new Array(items.length);
-  let next = 0;
-  const worker = async (): Promise<void> => {
-    while (next < items.length) {
-      const i = next++;
-      out[i] = await fn(items[i]!);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
-  return out;
 }

@@ -2,17 +2,21 @@
 // an application target selects. As in Kubernetes, an empty selector selects everything.
 
 export interface LabelSelectorRequirement {
-  readonly key: string;
-  readonly operator: 'In' | 'NotIn' | 'Exists' | 'DoesNotExist';
-  readonly values?: readonly string[];
+  key: string;
+  operator: 'In' | 'NotIn' | 'Exists' | 'DoesNotExist';
+  values?: string[];
 }
 
+/** The one LabelSelector type of the codebase (re-exported by @flotilla/domain). Plain data: readonly at the use site. */
 export interface LabelSelector {
-  readonly matchLabels?: Readonly<Record<string, string>>;
-  readonly matchExpressions?: readonly LabelSelectorRequirement[];
+  matchLabels?: Record<string, string>;
+  matchExpressions?: LabelSelectorRequirement[];
 }
 
-export function matchesLabelSelector(selector: LabelSelector, labels: Readonly<Record<string, string>>): boolean {
+export function matchesLabelSelector(
+  selector: Readonly<LabelSelector>,
+  labels: Readonly<Record<string, string>>,
+): boolean {
   const label = (key: string) => (Object.hasOwn(labels, key) ? labels[key] : undefined);
   for (const [key, value] of Object.entries(selector.matchLabels ?? {})) {
     if (label(key) !== value) return false;

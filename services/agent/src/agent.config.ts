@@ -1,8 +1,7 @@
-import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
 import { TRACE_EXPORTER_KINDS } from '@flotilla/telemetry';
-import { commaList, describeIssues, natsUrls, readFlagsAndEnv, type SettingName } from './config-input';
+import { commaList, loadFlagsAndEnv, natsUrls, type SettingName } from './config-input';
 import { durations } from './durations';
 import { AgentConfigError } from './errors';
 
@@ -76,29 +75,20 @@ const names: Record<string, SettingName> = {
 };
 
 export function loadAgentConfig(argv: string[], env: NodeJS.ProcessEnv = process.env): AgentConfig {
-  let raw: Record<string, unknown>;
-  try {
-    raw = readFlagsAndEnv(names, argv, env);
-  } catch (err) {
-    throw new AgentConfigError(`invalid agent arguments: ${(err as Error).message}`, { cause: err });
-  }
-  // The bootstrap creds are given as a file path (flag or FLOTILLA_AGENT_BOOTSTRAP_CREDS_FILE) or inline.
-  const credsFile = (raw.bootstrapCreds as string | undefined) ?? env.FLOTILLA_AGENT_BOOTSTRAP_CREDS_FILE;
-  if (credsFile && !(typeof raw.bootstrapCreds === 'string' && raw.bootstrapCreds.includes('BEGIN NATS'))) {
-    try {
-      raw.bootstrapCreds = readFileSync(credsFile, 'utf8');
-    } catch (err) {
-      throw new AgentConfigError(
-        `invalid agent configuration: --bootstrap-creds: cannot read ${credsFile}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`,
-        { cause: err },
-      );
-    }
-  }
-  const result = schema.safeParse(raw);
-  if (!result.success) {
-    throw new AgentConfigError(`invalid agent configuration: ${describeIssues(result.error.issues, names, raw)}`);
-  }
-  return result.data;
+  return loadFlagsAndEnv({
+    what: 'agent',
+    schema,
+    names,
+    argv,
+    env,
+    ConfigError: AgentConfigError,
+    // The bootstrap creds are given as a file path (flag or FLOTILLA_AGENT_BOOTSTRAP_CREDS_FILE) or inline.
+    files: (raw) => {
+      const given = raw.bootstrapCreds as string | undefined;
+      if (given?.includes('BEGIN NATS')) return {};
+      return { bootstrapCreds: given ?? env.FLOTILLA_AGENT_BOOTSTRAP_CREDS_FILE };
+    },
+  });
 }
 
 /**

@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import path from 'node:path';
 import { connect, jwtAuthenticator, type NatsConnection } from '@nats-io/transport-node';
 import type { KubeConfig } from '@kubernetes/client-node';
@@ -5,6 +6,7 @@ import { createUser } from '@nats-io/nkeys';
 import { agentInboxPrefix } from '@flotilla/contracts';
 import type { AgentScope } from '@flotilla/kube';
 import type { AgentCredentials, CredentialsStore } from './credentials/agent-credentials';
+import { backoffDelay } from './backoff';
 import { durations } from './durations';
 import { AgentConfigError, AgentError, CredentialsRevokedError, RegistrationUnavailableError } from './errors';
 import { HeartbeatPublisher } from './heartbeat/heartbeat-publisher';
@@ -68,9 +70,9 @@ export async function runAgent(options: AgentOptions): Promise<void> {
     } catch (err) {
       const error = classifyConnectionError(err, options.store);
       if (!error.retryable || options.signal.aborted) throw error;
-      const wait = Math.min(durations.registrationRetryInitialMs * 2 ** attempt, durations.registrationRetryMaxMs);
+      const wait = registrationRetryDelay(attempt);
       options.log(`cluster ${credentials.clusterId}: ${error.message}; retrying in ${wait} ms`);
-      await new Promise((r) => setTimeout(r, wait));
+      await sleep(wait);
       if (options.signal.aborted) return;
     }
   }
@@ -122,7 +124,7 @@ export async function runAgent(options: AgentOptions): Promise<void> {
     options.log(`cluster ${credentials.clusterId}: stopping`);
     await Promise.race([
       nc.drain().catch(() => undefined),
-      new Promise((r) => setTimeout(r, durations.shutdownTimeoutMs).unref()),
+      sleep(durations.shutdownTimeoutMs, undefined, { ref: false }),
     ]);
     if (!nc.isClosed()) await nc.close();
     return;
@@ -149,7 +151,7 @@ async function openOutbox(options: AgentOptions, nc: NatsConnection): Promise<Ou
       told = true;
     }
     if (options.signal.aborted || nc.isClosed()) return undefined;
-    await new Promise((r) => setTimeout(r, durations.outboxLockRetryMs));
+    await sleep(durations.outboxLockRetryMs);
     if (options.signal.aborted || nc.isClosed()) return undefined;
   }
 }
@@ -199,8 +201,8 @@ async function obtainCredentials(options: AgentOptions): Promise<AgentCredential
   };
   options.log(`registering cluster ${options.clusterName}`);
   const giveUpAt = Date.now() + durations.registrationGiveUpMs;
-  let wait: number = durations.registrationRetryInitialMs;
-  for (;;) {
+  for (let attempt = 0; ; attempt++) {
+    const wait = registrationRetryDelay(attempt);
     try {
       // A retry resends the same token and key: if the hub's answer was lost, it answers again.
       const registration = await registerCluster(input);
@@ -221,8 +223,16 @@ async function obtainCredentials(options: AgentOptions): Promise<AgentCredential
       if (!(err instanceof AgentError) || !err.retryable || Date.now() + wait > giveUpAt || options.signal.aborted)
         throw err;
       options.log(`${err.message}; retrying in ${wait} ms`);
-      await new Promise((r) => setTimeout(r, wait));
-      wait = Math.min(wait * 2, durations.registrationRetryMaxMs);
+      await sleep(wait);
     }
   }
+}
+
+/** Both first contacts with the hub (registration, then the first connection) back off alike. */
+function registrationRetryDelay(attempt: number): number {
+  return backoffDelay(attempt, {
+    initialMs: durations.registrationRetryInitialMs,
+    maxMs: durations.registrationRetryMaxMs,
+    random: Math.random,
+  });
 }

@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { z } from 'zod';
 
@@ -33,6 +34,49 @@ export function readFlagsAndEnv(
     if (value !== undefined) raw[key] = value;
   }
   return raw;
+}
+
+/**
+ * The one loader of the agent's programs (the agent and the simulated fleet): flags, then
+ * variables; each setting in `files` (key -> path) replaced by the file's contents; then the
+ * schema. Every failure is a `ConfigError` of the caller's program, named `invalid <what> ...`.
+ */
+export function loadFlagsAndEnv<S extends z.ZodType>(options: {
+  what: string;
+  schema: S;
+  names: Record<string, SettingName>;
+  argv: string[];
+  env: NodeJS.ProcessEnv;
+  ConfigError: new (message: string, options?: { cause?: unknown }) => Error;
+  /** Which settings are given as a file to read, e.g. `{ bootstrapCreds: '/etc/creds' }`. */
+  files?: (raw: Record<string, unknown>) => Record<string, string | undefined>;
+}): z.infer<S> {
+  const { what, names, ConfigError } = options;
+  let raw: Record<string, unknown>;
+  try {
+    raw = readFlagsAndEnv(names, options.argv, options.env);
+  } catch (err) {
+    throw new ConfigError(`invalid ${what} arguments: ${(err as Error).message}`, { cause: err });
+  }
+  for (const [key, file] of Object.entries(options.files?.(raw) ?? {})) {
+    if (!file) continue;
+    try {
+      raw[key] = readFileSync(file, 'utf8');
+    } catch (err) {
+      const reason = (err as NodeJS.ErrnoException).code ?? (err as Error).message;
+      throw new ConfigError(
+        `invalid ${what} configuration: ${names[key]?.flag ?? key}: cannot read ${file}: ${reason}`,
+        {
+          cause: err,
+        },
+      );
+    }
+  }
+  const result = options.schema.safeParse(raw);
+  if (!result.success) {
+    throw new ConfigError(`invalid ${what} configuration: ${describeIssues(result.error.issues, names, raw)}`);
+  }
+  return result.data;
 }
 
 /** Each problem named by its flag and variable (never its value: some settings are secrets). */

@@ -9,4 +9,11 @@ export const durations = {
   joinWaitPollMs: 2_000,
   /** `clusters join --wait` gives up after this long (override --timeout): an image pull and a first start. */
   joinWaitTimeoutDefaultMs: 10 * 60_000,
+  /**
+   * How often `apps status --wait` asks the hub again. The status comes from the hub's read
+   * models (cheap to read); a second keeps the progress line live without hammering it.
+   */
+  statusPollIntervalMs: 1_000,
+  /** How often `history --follow` asks the hub for events after the last one it printed. */
+  followPollIntervalMs: 2_000,
 } as const;

@@ -1,6 +1,6 @@
 /**
- * Every interval and timeout of the hub's own code, in one place (the NATS side keeps its
- * own in nats/durations.ts). Milliseconds unless the name says otherwise.
+ * Every interval and timeout of the hub, in one place: its own code first, then each
+ * capability's (desired state, NATS, rendering). Milliseconds unless the name says otherwise.
  */
 export const durations = {
   /** How long a registration token stays usable when the request names no ttl. */
@@ -49,4 +49,61 @@ export const durations = {
    * this long after a deregistration are still recorded (they were sent before it took effect).
    */
   statusStandingCacheMs: 2_000,
+} as const;
+
+/** The desired-state capability (reactor). */
+export const desiredStateDurations = {
+  /** The reactor looks for new events this often when no NOTIFY woke it. */
+  reactorPollMs: 1_000,
+  /** After a failed pass (database, git remote down) the reactor tries again after this long. */
+  reactorRetryMs: 5_000,
+  /** Shutdown waits this long for the pass in flight. */
+  reactorStopTimeoutMs: 10_000,
+} as const;
+
+/** Events per reactor transaction: small, since each may render for many clusters. */
+export const reactorBatchSize = 50;
+/** The files an application reads at one commit are capped at this many times the bundle limit. */
+export const sourceReadLimitFactor = 8;
+/**
+ * A source that cannot be fetched holds the reactor (it never skips an event) for this many
+ * attempts of the same commit (about reactorRetryMs apart); then the render is recorded as
+ * failed (source-unavailable) so one dead remote cannot stall every cluster's desired state.
+ */
+export const sourceUnavailableAttempts = 6;
+
+/** The NATS side (connection, registration, revocation, liveness). */
+export const natsDurations = {
+  /** Gives up on the first connection to NATS at start-up after this long. */
+  connectTimeoutMs: 10_000,
+  /** How long a reconnect attempt waits between servers (the client retries forever). */
+  reconnectWaitMs: 1_000,
+  /** Waits this long for the server to answer an account claims update. */
+  claimsUpdateTimeoutMs: 5_000,
+  /** Between retries of a failed claims update (the server may be restarting). */
+  claimsUpdateRetryMs: 2_000,
+  /** How often the hub reads new log events (deregistrations, liveness transitions). */
+  logTailPollMs: 500,
+  /** Default agent heartbeat interval the hub expects (FLOTILLA_HUB_HEARTBEAT_INTERVAL_MS). */
+  heartbeatIntervalDefaultMs: 10_000,
+  /** The liveness check runs every half heartbeat interval, but at least this often. */
+  livenessCheckMaxMs: 1_000,
+  /**
+   * How often the last heartbeat of each cluster is written to the clusters view (LAST SEEN):
+   * one batched UPDATE for all clusters heard since, never an event per heartbeat.
+   */
+  lastSeenFlushMs: 5_000,
+  /** Drain of the NATS connection at shutdown is abandoned after this long. */
+  drainTimeoutMs: 5_000,
+} as const;
+
+/** Consecutive missed heartbeats before a cluster is recorded as disconnected (FLOTILLA_HUB_MISSED_HEARTBEATS). */
+export const missedHeartbeatsDefault = 3;
+
+/** Rendering. */
+export const renderDurations = {
+  /** A kustomize or helm run is killed after this long (default of FLOTILLA_HUB_RENDER_TIMEOUT_MS). */
+  toolTimeoutMs: 30_000,
+  /** Fetching one index.yaml or chart archive from a chart repository. */
+  chartFetchTimeoutMs: 30_000,
 } as const;

@@ -1,5 +1,5 @@
 import { findTarget, type ApplicationSpec, type ApplicationTarget } from '@flotilla/manifests';
-import { matchesSelector, type LabelSelector, type Labels } from '../label-selector';
+import { matchesLabelSelector, type LabelSelector, type Labels } from '../label-selector';
 
 /** A cluster as targeting sees it: its labels at one point of the log. */
 export interface TargetableCluster {
@@ -15,7 +15,7 @@ export interface ClusterGroupSelector {
 
 /** The cluster groups whose selector matches these labels (members follow labels). */
 export function groupsOf(labels: Labels, groups: readonly ClusterGroupSelector[]): string[] {
-  return groups.filter((group) => matchesSelector(group.selector, labels)).map((group) => group.name);
+  return groups.filter((group) => matchesLabelSelector(group.selector, labels)).map((group) => group.name);
 }
 
 /**

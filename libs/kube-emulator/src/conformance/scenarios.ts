@@ -1,6 +1,7 @@
 // Client-node scenarios written once and run against both a real kube-apiserver and the
 // emulator. Each returns an outcome with server-specific values (uids, resourceVersions,
 // timestamps) normalised away, so the two outcomes can be compared for equality.
+import { setTimeout as sleep } from 'node:timers/promises';
 import {
   ApiextensionsV1Api,
   CoreV1Api,
@@ -413,7 +414,7 @@ export const customResources: Scenario = {
     for (let i = 0; i < 100 && !established; i++) {
       const c = await ext.readCustomResourceDefinition({ name: `widgets.${group}` });
       established = (c.status?.conditions ?? []).some((x) => x.type === 'Established' && x.status === 'True');
-      if (!established) await new Promise((r) => setTimeout(r, 100));
+      if (!established) await sleep(100);
     }
     const api = KubernetesObjectApi.makeApiClient(kc);
     let resource: unknown;
@@ -421,7 +422,7 @@ export const customResources: Scenario = {
       resource = await (api as unknown as { resource(v: string, k: string): Promise<unknown> })
         .resource(`${group}/v1`, 'Widget')
         .catch(() => undefined);
-      if (!resource) await new Promise((r) => setTimeout(r, 100));
+      if (!resource) await sleep(100);
     }
     const r = resource as { name: string; namespaced: boolean; kind: string; verbs: string[] } | undefined;
     const widget = {

@@ -1,6 +1,5 @@
-import { readFileSync } from 'node:fs';
 import { z } from 'zod';
-import { describeIssues, natsUrls, readFlagsAndEnv, type SettingName } from '../config-input';
+import { loadFlagsAndEnv, natsUrls, type SettingName } from '../config-input';
 import { parseLabels } from './fleet-clusters';
 import { fleetDurations } from './fleet.durations';
 import { FleetConfigError } from './fleet.errors';
@@ -62,30 +61,18 @@ const names: Record<string, SettingName> = {
 };
 
 export function loadFleetConfig(argv: string[], env: NodeJS.ProcessEnv = process.env): FleetConfig {
-  let raw: Record<string, unknown>;
-  try {
-    raw = readFlagsAndEnv(names, argv, env);
-  } catch (err) {
-    throw new FleetConfigError(`invalid fleet arguments: ${(err as Error).message}`, { cause: err });
-  }
-  if (typeof raw.bootstrapCreds === 'string') {
-    const file = raw.bootstrapCreds;
-    try {
-      raw.bootstrapCreds = readFileSync(file, 'utf8');
-    } catch (err) {
-      throw new FleetConfigError(
-        `invalid fleet configuration: --bootstrap-creds: cannot read ${file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`,
-        { cause: err },
-      );
-    }
-  }
-  const result = schema.safeParse(raw);
-  if (!result.success) {
-    throw new FleetConfigError(`invalid fleet configuration: ${describeIssues(result.error.issues, names, raw)}`);
-  }
+  const settings = loadFlagsAndEnv({
+    what: 'fleet',
+    schema,
+    names,
+    argv,
+    env,
+    ConfigError: FleetConfigError,
+    files: (raw) => ({ bootstrapCreds: raw.bootstrapCreds as string | undefined }),
+  });
   let labels: Record<string, string>;
   try {
-    labels = parseLabels(result.data.labels);
+    labels = parseLabels(settings.labels);
   } catch (err) {
     throw new FleetConfigError(
       `invalid fleet configuration: --labels (FLOTILLA_FLEET_LABELS): ${(err as Error).message}`,
@@ -94,5 +81,5 @@ export function loadFleetConfig(argv: string[], env: NodeJS.ProcessEnv = process
       },
     );
   }
-  return { ...result.data, labels };
+  return { ...settings, labels };
 }

@@ -7,7 +7,8 @@ import {
   type SyncPolicy,
   type SyncResult,
 } from '@flotilla/kube';
-import { backoffDelay } from '../report/backoff';
+import pLimit from 'p-limit';
+import { backoffDelay } from '../backoff';
 import { durations } from '../durations';
 import type { AssignedApplication, DesiredStateFeed, VerifiedDesiredState } from './desired-state-feed';
 import { BundleFetchFailedError } from './reconcile.errors';
@@ -163,7 +164,8 @@ export class ReconcileLoop {
       if (wanted.has(name) || this.waitingToRetry(name, 'remove')) continue;
       work.push(() => this.removeApplication(name));
     }
-    await pool(work, this.concurrency);
+    const limit = pLimit(this.concurrency);
+    await Promise.all(work.map((task) => limit(task)));
   }
 
   private async syncApplication(app: AssignedApplication, revision: number, key: string): Promise<void> {
@@ -363,15 +365,4 @@ export function syncKey(app: AssignedApplication): string {
     .map((k) => [k, [...(ignoredFields[k] ?? [])].sort()]);
   const forced = [app.commit, app.syncRequest ?? ''];
   return JSON.stringify([app.bundleDigest, app.namespace ?? '', automated, prune, driftMode, fields, ...forced]);
-}
-
-async function pool(tasks: Array<() => Promise<void>>, limit: number): Promise<void> {
-  let next = 0;
-  const worker = async (): Promise<void> => {
-    while (next < tasks.length) {
-      const task = tasks[next++]!;
-      await task();
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, tasks.length) }, worker));
 }

@@ -1,7 +1,7 @@
 import { jetstream, type JetStreamClient } from '@nats-io/jetstream';
 import { headers as natsHeaders, type MsgHdrs, type NatsConnection, type Status } from '@nats-io/transport-node';
 import { Headers } from '@flotilla/contracts';
-import { backoffDelay } from './backoff';
+import { backoffDelay } from '../backoff';
 import { encodeFrame } from './journal-frame';
 import { encodeRecord, type EntryRecord, type HeaderPairs } from './journal-record';
 import { OutboxJournal } from './outbox-journal';

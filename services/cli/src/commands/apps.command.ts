@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import { readFile } from 'node:fs/promises';
 import { Command } from 'commander';
 import type {
@@ -16,15 +17,10 @@ import { CliError, HubApiError, UsageError } from '../errors';
 import type { HubClient } from '../hub/hub-client';
 import { formatAge, stateColour, type Colour } from '../output/format';
 import { renderFields } from '../output/table';
+import { durations } from '../durations';
 import type { CommandContext } from './command-context';
 import { resolveCluster } from './clusters.command';
 
-/**
- * How often `apps status --wait` asks the hub again. The status comes from the hub's read
- * models (cheap to read); a second keeps the progress line live without hammering it.
- * (Belongs in services/cli/src/durations.ts with the CLI's other durations.)
- */
-export const statusPollIntervalMs = 1_000;
 /** `apps status --wait` gives up after this long unless --timeout says otherwise. */
 export const statusWaitTimeoutDefault = '5m';
 
@@ -324,9 +320,7 @@ async function waitForRollout(
           (offline.length > 0 ? `\n  not waited for (offline): ${offline.join(', ')}` : ''),
       );
     }
-    await new Promise((resolve) =>
-      setTimeout(resolve, Math.min(statusPollIntervalMs, Math.max(0, deadline - Date.now()))),
-    );
+    await sleep(Math.min(durations.statusPollIntervalMs, Math.max(0, deadline - Date.now())));
   }
 }
 

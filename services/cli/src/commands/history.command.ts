@@ -4,11 +4,10 @@ import { parseDurationSeconds } from '../args/duration';
 import { HubApiError, NotFoundError, UsageError } from '../errors';
 import type { Cluster, ItemList } from '@flotilla/api';
 import type { HubClient } from '../hub/hub-client';
+import { durations } from '../durations';
 import type { CommandContext } from './command-context';
 import { resolveCluster } from './clusters.command';
 
-/** How often `--follow` asks the hub for events after the last one it printed. */
-export const followPollIntervalMs = 2_000;
 const pageLimitDefault = 50;
 
 /**
@@ -223,7 +222,7 @@ async function follow(
       }
       if (page.nextCursor !== null) continue;
       await new Promise<void>((resolve) => {
-        const timer = setTimeout(resolve, followPollIntervalMs);
+        const timer = setTimeout(resolve, durations.followPollIntervalMs);
         wake = () => {
           clearTimeout(timer);
           resolve();

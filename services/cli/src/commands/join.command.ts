@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import { Command, Option } from 'commander';
 import { stringify } from 'yaml';
 import { parseDurationSeconds } from '../args/duration';
@@ -155,6 +156,6 @@ async function waitConnected(ctx: CommandContext, command: Command, name: string
         `cluster ${name} not connected after ${elapsed}s (state: ${state}): look at the agent's log, ` +
           `kubectl logs -n flotilla-system deploy/flotilla-agent`,
       );
-    await new Promise((r) => setTimeout(r, durations.joinWaitPollMs));
+    await sleep(durations.joinWaitPollMs);
   }
 }

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import type { ClusterState } from '@flotilla/api';
-import { matchesSelector, type LabelSelector, type Labels } from '@flotilla/domain';
+import { matchesLabelSelector, type LabelSelector, type Labels } from '@flotilla/domain';
 
 /**
  * What every view shows of a cluster. `state` (ClusterState) folds registration and
@@ -94,7 +94,7 @@ export class ClustersReadModel {
       `SELECT * FROM hub_clusters ${options.includeDeregistered ? '' : 'WHERE deregistered_at IS NULL'} ORDER BY name, cluster_id`,
     );
     const views = rows.map(toView);
-    return options.selector ? views.filter((c) => matchesSelector(options.selector!, c.labels)) : views;
+    return options.selector ? views.filter((c) => matchesLabelSelector(options.selector!, c.labels)) : views;
   }
 
   async getCluster(clusterId: string): Promise<ClusterView | undefined> {
@@ -116,6 +116,6 @@ export class ClustersReadModel {
 
   /** Membership follows labels: computed from the clusters' current labels, live clusters only. */
   static membersOf(group: ClusterGroupView, clusters: ClusterView[]): ClusterView[] {
-    return clusters.filter((c) => c.state !== 'deregistered' && matchesSelector(group.selector, c.labels));
+    return clusters.filter((c) => c.state !== 'deregistered' && matchesLabelSelector(group.selector, c.labels));
   }
 }

@@ -1,4 +1,5 @@
-import { HubConfigError, loadHubConfig } from './hub.config';
+import { loadHubConfig } from './hub.config';
+import { HubConfigError } from './load-settings';
 
 describe('hub config', () => {
   it('applies the defaults', () => {

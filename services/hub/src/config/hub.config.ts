@@ -1,6 +1,7 @@
 import path from 'node:path';
 import { z } from 'zod';
 import { TRACE_EXPORTER_KINDS, type TraceExporterKind } from '@flotilla/telemetry';
+import { loadSettings } from './load-settings';
 
 /**
  * The hub's own settings, read once at start-up from FLOTILLA_HUB_* and validated; a bad
@@ -38,24 +39,9 @@ export const hubConfigSchema = z.object({
 
 export type HubConfig = z.infer<typeof hubConfigSchema>;
 
-export class HubConfigError extends Error {
-  constructor(message: string, options?: { cause?: unknown }) {
-    super(message, options);
-    this.name = 'HubConfigError';
-  }
-}
-
 /** Parses the environment; the error names each bad variable (never its value: it may be a secret). */
 export function loadHubConfig(env: NodeJS.ProcessEnv = process.env): HubConfig {
-  const picked = Object.fromEntries(
-    Object.entries(env).filter(([key, value]) => key.startsWith('FLOTILLA_HUB_') && value !== ''),
-  );
-  const result = hubConfigSchema.safeParse(picked);
-  if (!result.success) {
-    const problems = result.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`);
-    throw new HubConfigError(`invalid hub configuration: ${problems.join('; ')}`, { cause: result.error });
-  }
-  return result.data;
+  return loadSettings(hubConfigSchema, 'hub', env);
 }
 
 export const HUB_CONFIG = 'HUB_CONFIG';

@@ -2,7 +2,7 @@ import type { RenderFailure, RenderTarget, BundleRendered } from '@flotilla/doma
 import type { ApplicationSpec, Bundle } from '@flotilla/manifests';
 import type { ApplicationRenderer } from '@flotilla/render';
 import { SourceUnavailableError, type SourceFiles, type SourceFilesPort, type SourceLocation } from '../sources';
-import { sourceReadLimitFactor, sourceUnavailableAttempts } from './durations';
+import { sourceReadLimitFactor, sourceUnavailableAttempts } from '../durations';
 
 /** One application at one commit, for some of its targeted clusters. */
 export interface RenderJob {

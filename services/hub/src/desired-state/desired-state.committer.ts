@@ -1,6 +1,5 @@
 import {
   DuplicateEventIdError,
-  WrongExpectedVersionError,
   type EventMetadata,
   type EventStore,
   type NewEvent,
@@ -15,10 +14,10 @@ import {
   type RenderDecision,
 } from '@flotilla/domain';
 import { canonicalJson, type Bundle } from '@flotilla/manifests';
+import { decidedAgainOnConflict } from '../common/aggregate';
 import { encodeDesiredStatePayload } from './desired-state.codec';
 import type { DesiredStateRepository } from './desired-state.repository';
 import { deterministicEventId } from './deterministic-id';
-import { assignmentAppendAttempts } from './durations';
 
 /**
  * The work one log event causes, gathered from its decisions before anything is appended.
@@ -119,16 +118,9 @@ export class DesiredStateCommitter {
   /** The cluster stream also takes status events: re-read its version and try again when one lands first. */
   private async appendAssignment(clusterId: string, event: NewEvent, metadata: EventMetadata): Promise<void> {
     const streamId = clusterStreamId(clusterId);
-    for (let attempt = 1; ; attempt++) {
-      const version = await this.store.streamVersion(streamId);
-      try {
-        await this.appendOnce(streamId, [event], version, metadata);
-        return;
-      } catch (err) {
-        if (err instanceof WrongExpectedVersionError && attempt < assignmentAppendAttempts) continue;
-        throw err;
-      }
-    }
+    await decidedAgainOnConflict(async () =>
+      this.appendOnce(streamId, [event], await this.store.streamVersion(streamId), metadata),
+    );
   }
 
   private async appendOnce(

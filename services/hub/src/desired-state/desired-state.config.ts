@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { loadSettings } from '../config/load-settings';
 
 /**
  * Default largest bundle (canonical JSON) the hub renders: 900 KiB, so a bundle answer fits
@@ -24,30 +25,11 @@ export interface DesiredStateConfig {
   reactor: boolean;
 }
 
-export class DesiredStateConfigError extends Error {
-  constructor(message: string, options?: { cause?: unknown }) {
-    super(message, options);
-    this.name = 'DesiredStateConfigError';
-  }
-}
-
 export function loadDesiredStateConfig(env: NodeJS.ProcessEnv = process.env): DesiredStateConfig {
-  const picked = Object.fromEntries(
-    Object.entries(env).filter(
-      ([key, value]) =>
-        (key.startsWith('FLOTILLA_HUB_BUNDLE_') || key.startsWith('FLOTILLA_HUB_DESIRED_')) && value !== '',
-    ),
-  );
-  const result = desiredStateConfigSchema.safeParse(picked);
-  if (!result.success) {
-    const problems = result.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`);
-    throw new DesiredStateConfigError(`invalid desired-state configuration: ${problems.join('; ')}`, {
-      cause: result.error,
-    });
-  }
+  const settings = loadSettings(desiredStateConfigSchema, 'desired-state', env);
   return {
-    maxBundleBytes: result.data.FLOTILLA_HUB_BUNDLE_MAX_BYTES,
-    reactor: result.data.FLOTILLA_HUB_DESIRED_REACTOR === 'true',
+    maxBundleBytes: settings.FLOTILLA_HUB_BUNDLE_MAX_BYTES,
+    reactor: settings.FLOTILLA_HUB_DESIRED_REACTOR === 'true',
   };
 }
 

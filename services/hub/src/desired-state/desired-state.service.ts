@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import { randomUUID } from 'node:crypto';
 import {
   Inject,
@@ -40,7 +41,7 @@ import { ToolBundleRenderer } from './bundle-renderer';
 import { encodeDesiredStatePayload, encodeSignedDesiredState, signedDesiredState } from './desired-state.codec';
 import { DESIRED_STATE_CONFIG, type DesiredStateConfig } from './desired-state.config';
 import { DesiredStateReactor } from './desired-state.reactor';
-import { desiredStateDurations, reactorBatchSize } from './durations';
+import { desiredStateDurations, reactorBatchSize } from '../durations';
 
 const digestPattern = /^sha256:[0-9a-f]{64}$/;
 // Room for the envelope around a bundle's bytes in one NATS message.
@@ -100,7 +101,7 @@ export class DesiredStateService implements OnApplicationBootstrap, OnModuleDest
     for (const subscription of this.subscriptions) subscription.unsubscribe();
     await Promise.race([
       Promise.allSettled([this.loop, ...this.inFlight]),
-      new Promise((resolve) => setTimeout(resolve, desiredStateDurations.reactorStopTimeoutMs).unref()),
+      sleep(desiredStateDurations.reactorStopTimeoutMs, undefined, { ref: false }),
     ]);
   }
 

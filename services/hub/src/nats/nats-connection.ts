@@ -1,6 +1,7 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import { Logger } from '@nestjs/common';
 import { connect, credsAuthenticator, type NatsConnection } from '@nats-io/transport-node';
-import { natsDurations } from './durations';
+import { natsDurations } from '../durations';
 
 /** DI token of the hub's own NATS connection (a user of the application account). */
 export const NATS_CONNECTION = 'NATS_CONNECTION';
@@ -38,7 +39,7 @@ export async function connectNats(options: {
       // `Authentication Timeout` is the server tired of waiting for our CONNECT, not a refusal.
       if (attempt < 3 && transientConnectFailure.test((err as Error).message ?? '')) {
         logger.warn(`${options.name}: connecting to NATS failed (${(err as Error).message}); retrying`);
-        await new Promise((r) => setTimeout(r, natsDurations.reconnectWaitMs));
+        await sleep(natsDurations.reconnectWaitMs);
         continue;
       }
       throw new NatsUnavailableError(

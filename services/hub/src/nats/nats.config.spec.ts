@@ -2,7 +2,8 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { createAccount, createOperator, createUser, encodeUser, fmtCreds } from '@nats-io/jwt';
-import { loadNatsConfig, NatsConfigError } from './nats.config';
+import { HubConfigError } from '../config/load-settings';
+import { loadNatsConfig } from './nats.config';
 
 describe('loadNatsConfig', () => {
   const operatorSeed = new TextDecoder().decode(createOperator().getSeed());
@@ -43,7 +44,7 @@ describe('loadNatsConfig', () => {
   it('names each bad variable and never prints a secret', () => {
     const env = { ...valid(), FLOTILLA_HUB_NATS_ACCOUNT_SEED: operatorSeed, FLOTILLA_HUB_MISSED_HEARTBEATS: '0' };
     const attempt = () => loadNatsConfig(env);
-    expect(attempt).toThrow(NatsConfigError);
+    expect(attempt).toThrow(HubConfigError);
     expect(attempt).toThrow(/FLOTILLA_HUB_NATS_ACCOUNT_SEED: must be a NATS account nkey seed/);
     expect(attempt).toThrow(/FLOTILLA_HUB_MISSED_HEARTBEATS/);
     expect(attempt).not.toThrow(new RegExp(operatorSeed));

@@ -1,6 +1,6 @@
-import { readFileSync } from 'node:fs';
 import { z } from 'zod';
-import { missedHeartbeatsDefault, natsDurations } from './durations';
+import { loadSettings } from '../config/load-settings';
+import { missedHeartbeatsDefault, natsDurations } from '../durations';
 
 /**
  * The hub's NATS settings, validated at start-up. Key material (seeds, creds) is given
@@ -66,10 +66,6 @@ export interface NatsConfig {
   missedHeartbeats: number;
 }
 
-export class NatsConfigError extends Error {
-  override readonly name = 'NatsConfigError';
-}
-
 const secretVariables = [
   'FLOTILLA_HUB_NATS_OPERATOR_SEED',
   'FLOTILLA_HUB_NATS_ACCOUNT_SEED',
@@ -80,30 +76,7 @@ const secretVariables = [
 
 /** Reads and validates the hub's NATS settings; a `<VAR>_FILE` variable points at a file holding `<VAR>`. */
 export function loadNatsConfig(env: NodeJS.ProcessEnv = process.env): NatsConfig {
-  const picked: Record<string, string> = {};
-  for (const key of Object.keys(natsConfigSchema.shape)) {
-    const value = env[key];
-    if (value !== undefined && value !== '') picked[key] = value;
-  }
-  for (const key of secretVariables) {
-    const file = env[`${key}_FILE`];
-    if (picked[key] === undefined && file) {
-      try {
-        picked[key] = readFileSync(file, 'utf8');
-      } catch (err) {
-        throw new NatsConfigError(
-          `invalid hub NATS configuration: ${key}_FILE: cannot read ${file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`,
-          { cause: err },
-        );
-      }
-    }
-  }
-  const result = natsConfigSchema.safeParse(picked);
-  if (!result.success) {
-    const problems = result.error.issues.map((issue) => `${issue.path.join('.') || '(root)'}: ${issue.message}`);
-    throw new NatsConfigError(`invalid hub NATS configuration: ${problems.join('; ')}`);
-  }
-  const c = result.data;
+  const c = loadSettings(natsConfigSchema, 'hub NATS', env, secretVariables);
   return {
     servers: c.FLOTILLA_HUB_NATS_URL,
     operatorSeed: c.FLOTILLA_HUB_NATS_OPERATOR_SEED,

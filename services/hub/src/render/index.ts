@@ -1,1 +1,1 @@
-export { createApplicationRenderer, loadRenderConfig, RenderConfigError, type RenderConfig } from './render.config';
+export { createApplicationRenderer, loadRenderConfig, type RenderConfig } from './render.config';

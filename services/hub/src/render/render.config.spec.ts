@@ -1,11 +1,12 @@
-import { createApplicationRenderer, loadRenderConfig, RenderConfigError } from './render.config';
+import { HubConfigError } from '../config/load-settings';
+import { createApplicationRenderer, loadRenderConfig } from './render.config';
 
 const quiet = { log: () => undefined, warn: () => undefined };
 
 describe('render configuration', () => {
   it('given a configured helm path that does not exist, when the hub starts, then it refuses with the variable named', () => {
     const config = loadRenderConfig({ FLOTILLA_HUB_HELM: '/nonexistent/helm' });
-    expect(() => createApplicationRenderer(config, quiet)).toThrow(RenderConfigError);
+    expect(() => createApplicationRenderer(config, quiet)).toThrow(HubConfigError);
     expect(() => createApplicationRenderer(config, quiet)).toThrow(
       /FLOTILLA_HUB_HELM=\/nonexistent\/helm: no such file/,
     );

@@ -11,7 +11,8 @@ import {
   RenderToolUnavailableError,
 } from '@flotilla/render';
 
-import { renderDurations } from './durations';
+import { HubConfigError, loadSettings } from '../config/load-settings';
+import { renderDurations } from '../durations';
 
 /**
  * How the hub renders applications (FLOTILLA_HUB_HELM, FLOTILLA_HUB_KUBECTL,
@@ -59,28 +60,11 @@ export const renderConfigSchema = z.object({
 
 export type RenderConfig = z.infer<typeof renderConfigSchema>;
 
-export class RenderConfigError extends Error {
-  constructor(message: string, options?: { cause?: unknown }) {
-    super(message, options);
-    this.name = 'RenderConfigError';
-  }
-}
-
-const prefixes = ['FLOTILLA_HUB_HELM', 'FLOTILLA_HUB_KUBECTL', 'FLOTILLA_HUB_RENDER_', 'FLOTILLA_HUB_CHART_'];
-
 export function loadRenderConfig(env: NodeJS.ProcessEnv = process.env): RenderConfig {
-  const picked = Object.fromEntries(
-    Object.entries(env).filter(([key, value]) => prefixes.some((prefix) => key.startsWith(prefix)) && value !== ''),
-  );
-  const result = renderConfigSchema.safeParse(picked);
-  if (!result.success) {
-    const problems = result.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`);
-    throw new RenderConfigError(`invalid render configuration: ${problems.join('; ')}`, { cause: result.error });
-  }
-  return result.data;
+  return loadSettings(renderConfigSchema, 'render', env);
 }
 
-/** The hub's renderer, its tools checked now: a configured tool that is missing or broken throws RenderConfigError. */
+/** The hub's renderer, its tools checked now: a configured tool that is missing or broken throws HubConfigError. */
 export function createApplicationRenderer(
   config: RenderConfig,
   logger: { log(message: string): void; warn(message: string): void },
@@ -91,7 +75,7 @@ export function createApplicationRenderer(
     ['FLOTILLA_HUB_KUBECTL', tools.kubectl],
   ] as const) {
     if (path && !existsSync(path)) {
-      throw new RenderConfigError(
+      throw new HubConfigError(
         `${setting}=${path}: no such file (run \`eval "$(bash scripts/ensure-k8s-tools.sh)"\` for the pinned tools, or unset it)`,
       );
     }
@@ -100,13 +84,13 @@ export function createApplicationRenderer(
   try {
     versions = probeTools(tools, { helm: 'FLOTILLA_HUB_HELM', kubectl: 'FLOTILLA_HUB_KUBECTL' });
   } catch (err) {
-    if (err instanceof RenderToolUnavailableError) throw new RenderConfigError(err.message, { cause: err });
+    if (err instanceof RenderToolUnavailableError) throw new HubConfigError(err.message, { cause: err });
     throw err;
   }
   const isolation =
     config.FLOTILLA_HUB_RENDER_NETWORK_ISOLATION === 'off' ? { available: false, detail: 'off' } : networkIsolation();
   if (!isolation.available && config.FLOTILLA_HUB_RENDER_NETWORK_ISOLATION === 'required') {
-    throw new RenderConfigError(
+    throw new HubConfigError(
       `FLOTILLA_HUB_RENDER_NETWORK_ISOLATION=required, but tools cannot get a network namespace: ${isolation.detail}`,
     );
   }

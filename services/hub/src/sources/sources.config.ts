@@ -1,5 +1,6 @@
 import path from 'node:path';
 import { z } from 'zod';
+import { loadSettings } from '../config/load-settings';
 
 /**
  * The sources capability's settings (FLOTILLA_HUB_GIT_*), validated at start-up like the
@@ -30,29 +31,15 @@ export interface SourcesConfig {
   allowLocalSources: boolean;
 }
 
-export class SourcesConfigError extends Error {
-  constructor(message: string, options?: { cause?: unknown }) {
-    super(message, options);
-    this.name = 'SourcesConfigError';
-  }
-}
-
 export function loadSourcesConfig(env: NodeJS.ProcessEnv = process.env): SourcesConfig {
-  const picked = Object.fromEntries(
-    Object.entries(env).filter(([key, value]) => key.startsWith('FLOTILLA_HUB_GIT_') && value !== ''),
-  );
-  const result = sourcesConfigSchema.safeParse(picked);
-  if (!result.success) {
-    const problems = result.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`);
-    throw new SourcesConfigError(`invalid git sources configuration: ${problems.join('; ')}`, { cause: result.error });
-  }
+  const settings = loadSettings(sourcesConfigSchema, 'git sources', env);
   return {
-    dataDir: path.resolve(result.data.FLOTILLA_HUB_GIT_DATA_DIR),
-    credentialsDir: result.data.FLOTILLA_HUB_GIT_CREDENTIALS_DIR
-      ? path.resolve(result.data.FLOTILLA_HUB_GIT_CREDENTIALS_DIR)
+    dataDir: path.resolve(settings.FLOTILLA_HUB_GIT_DATA_DIR),
+    credentialsDir: settings.FLOTILLA_HUB_GIT_CREDENTIALS_DIR
+      ? path.resolve(settings.FLOTILLA_HUB_GIT_CREDENTIALS_DIR)
       : undefined,
-    polling: result.data.FLOTILLA_HUB_GIT_POLLING === 'true',
-    allowLocalSources: result.data.FLOTILLA_HUB_GIT_ALLOW_LOCAL_SOURCES === 'true',
+    polling: settings.FLOTILLA_HUB_GIT_POLLING === 'true',
+    allowLocalSources: settings.FLOTILLA_HUB_GIT_ALLOW_LOCAL_SOURCES === 'true',
   };
 }
 

@@ -11,7 +11,7 @@ export {
   type StatusIngesterOptions,
 } from './status-ingester';
 export { ReadModelClusterDirectory } from './cluster-directory';
-export { loadStatusConfig, STATUS_CONFIG, StatusConfigError, type StatusConfig } from './status.config';
+export { loadStatusConfig, STATUS_CONFIG, type StatusConfig } from './status.config';
 export {
   decodeStatusReport,
   statusEventOf,

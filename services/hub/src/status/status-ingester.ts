@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import {
   AckPolicy,
   DeliverPolicy,
@@ -74,7 +75,6 @@ export const STATUS_REJECTIONS_STREAM = 'status-rejections';
 const clusterStreamId = (clusterId: string) => `cluster-${clusterId}`;
 /** Held reports remembered before old entries are swept. */
 const maxWaiting = 10_000;
-const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms).unref());
 
 export interface IngestionStats {
   appended: number;
@@ -182,7 +182,8 @@ export class StatusIngester {
         if (this.stopped) break;
         logger.error(`status consumer ${config.consumer} failed: ${(err as Error).message}; reopening`);
       }
-      if (!this.stopped) await sleep(this.options.restartMs ?? durations.statusConsumerRestartMs);
+      if (!this.stopped)
+        await sleep(this.options.restartMs ?? durations.statusConsumerRestartMs, undefined, { ref: false });
     }
   }
 

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { loadSettings } from '../config/load-settings';
 import { allStatusSubjects } from '@flotilla/contracts';
 
 /**
@@ -27,30 +28,14 @@ export interface StatusConfig {
   consumer: string;
 }
 
-export class StatusConfigError extends Error {
-  constructor(message: string, options?: { cause?: unknown }) {
-    super(message, options);
-    this.name = 'StatusConfigError';
-  }
-}
-
 export function loadStatusConfig(env: NodeJS.ProcessEnv = process.env): StatusConfig {
-  const picked = Object.fromEntries(
-    Object.entries(env).filter(([key, value]) => key.startsWith('FLOTILLA_HUB_STATUS_') && value !== ''),
-  );
-  const result = statusConfigSchema.safeParse(picked);
-  if (!result.success) {
-    const problems = result.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`);
-    throw new StatusConfigError(`invalid status ingestion configuration: ${problems.join('; ')}`, {
-      cause: result.error,
-    });
-  }
+  const settings = loadSettings(statusConfigSchema, 'status ingestion', env);
   return {
-    stream: result.data.FLOTILLA_HUB_STATUS_STREAM,
-    subjects: result.data.FLOTILLA_HUB_STATUS_SUBJECTS.split(',')
+    stream: settings.FLOTILLA_HUB_STATUS_STREAM,
+    subjects: settings.FLOTILLA_HUB_STATUS_SUBJECTS.split(',')
       .map((s) => s.trim())
       .filter(Boolean),
-    consumer: result.data.FLOTILLA_HUB_STATUS_CONSUMER,
+    consumer: settings.FLOTILLA_HUB_STATUS_CONSUMER,
   };
 }
 

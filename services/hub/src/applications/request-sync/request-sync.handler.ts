@@ -6,7 +6,7 @@ import {
   clusterStreamId,
   ConflictError,
   isClusterId,
-  matchesSelector,
+  matchesLabelSelector,
   ValidationError,
 } from '@flotilla/domain';
 import { findTarget } from '@flotilla/manifests';
@@ -53,7 +53,7 @@ export class RequestSyncHandler implements ICommandHandler<RequestSyncCommand, {
     // Group membership follows labels, so it comes from the read models (as every view of membership does).
     const [view, groups] = await Promise.all([this.clusters.getCluster(clusterId), this.clusters.listGroups()]);
     if (!view) return;
-    const memberOf = groups.filter((g) => matchesSelector(g.selector, view.labels)).map((g) => g.name);
+    const memberOf = groups.filter((g) => matchesLabelSelector(g.selector, view.labels)).map((g) => g.name);
     if (!findTarget(state.spec, { labels: view.labels, groups: memberOf }))
       throw new ConflictError(`application "${name}" does not target cluster "${view.name}" (${clusterId})`, {
         code: 'cluster-not-targeted',

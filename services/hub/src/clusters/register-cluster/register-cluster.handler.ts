@@ -19,15 +19,12 @@ import {
   type RegistrationRefusalReason,
   type RegistrationTokenState,
 } from '@flotilla/domain';
-import { loadAggregate } from '../../common/aggregate';
+import { decidedAgainOnConflict, loadAggregate } from '../../common/aggregate';
 import { CLOCK, ID_GENERATOR, type Clock, type IdGenerator } from '../../common/clock';
 import { EVENT_STORE } from '../../event-store.provider';
 import { RegisterClusterCommand, type RegisterClusterResult } from './register-cluster.command';
 import { RegistrationRefusedError } from './registration-refused.error';
 import { refusedField } from './refused-field';
-
-/** Another registration raced ours on the token or the name: decide again, a bounded number of times. */
-const maxAttempts = 3;
 
 @CommandHandler(RegisterClusterCommand)
 export class RegisterClusterHandler implements ICommandHandler<RegisterClusterCommand, RegisterClusterResult> {
@@ -39,15 +36,9 @@ export class RegisterClusterHandler implements ICommandHandler<RegisterClusterCo
     @Inject(ID_GENERATOR) private readonly ids: IdGenerator,
   ) {}
 
+  /** Another registration raced ours on the token or the name: decide again. */
   async execute(command: RegisterClusterCommand): Promise<RegisterClusterResult> {
-    for (let attempt = 1; ; attempt++) {
-      try {
-        return await this.attempt(command);
-      } catch (err) {
-        if (err instanceof Error && err.name === 'WrongExpectedVersionError' && attempt < maxAttempts) continue;
-        throw err;
-      }
-    }
+    return decidedAgainOnConflict(() => this.attempt(command));
   }
 
   private async attempt(command: RegisterClusterCommand): Promise<RegisterClusterResult> {

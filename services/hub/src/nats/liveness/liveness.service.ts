@@ -13,7 +13,7 @@ import { allHeartbeatsSubject, clusterIdOfHeartbeatSubject, decodeMessage, Heart
 import { DuplicateEventIdError, type EventStore, type RecordedEvent } from '@flotilla/event-store';
 import { Attr, extractTraceContext } from '@flotilla/telemetry';
 import { EVENT_STORE } from '../../event-store.provider';
-import { natsDurations } from '../durations';
+import { natsDurations } from '../../durations';
 import { LogTail } from '../log-tail';
 import { NATS_CONNECTION } from '../nats-connection';
 import { NATS_CONFIG, type NatsConfig } from '../nats.config';

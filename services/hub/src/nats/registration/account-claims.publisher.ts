@@ -1,6 +1,6 @@
 import { Logger } from '@nestjs/common';
 import type { NatsConnection } from '@nats-io/transport-node';
-import { natsDurations } from '../durations';
+import { natsDurations } from '../../durations';
 import type { NatsAuthority, Revocations } from '../nats-authority';
 
 export class AccountClaimsUpdateError extends Error {

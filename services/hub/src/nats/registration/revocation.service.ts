@@ -2,7 +2,7 @@ import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnModuleD
 import type { NatsConnection } from '@nats-io/transport-node';
 import type { EventStore, RecordedEvent } from '@flotilla/event-store';
 import { EVENT_STORE } from '../../event-store.provider';
-import { natsDurations } from '../durations';
+import { natsDurations } from '../../durations';
 import { LogTail } from '../log-tail';
 import { NatsAuthority, type Revocations } from '../nats-authority';
 import { NATS_CONNECTION } from '../nats-connection';

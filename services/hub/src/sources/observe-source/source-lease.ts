@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import { createHash } from 'node:crypto';
 import { Inject, Injectable, Logger, type OnApplicationShutdown } from '@nestjs/common';
 import { Client } from 'pg';
@@ -76,7 +77,7 @@ export class SourceLease implements OnApplicationShutdown {
     for (;;) {
       const lease = await this.tryAcquire(name);
       if (lease || this.closed || Date.now() >= deadline) return lease;
-      await new Promise((resolve) => setTimeout(resolve, durations.sourceLeaseRetryMs));
+      await sleep(durations.sourceLeaseRetryMs);
     }
   }
 

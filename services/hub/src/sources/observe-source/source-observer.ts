@@ -1,7 +1,7 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import type { EventStore, NewEvent } from '@flotilla/event-store';
 import { fold, sourceDecider, sourceStreamId, type FetchOutcome, type SourceState } from '@flotilla/domain';
-import { loadAggregate } from '../../common/aggregate';
+import { decidedAgainOnConflict, loadAggregate } from '../../common/aggregate';
 import { CLOCK, type Clock } from '../../common/clock';
 import { EVENT_STORE } from '../../event-store.provider';
 import { SourceSecrets } from '../source-secrets';
@@ -12,8 +12,6 @@ import { SourceLease } from './source-lease';
 
 /** A push of thousands of commits is recorded in slices of this many, oldest first, one append each. */
 export const maxCommitsPerObservation = 200;
-/** Our own append lost to a non-fetch event (a rejected webhook): decide again this many times. */
-const maxAppendAttempts = 3;
 export const gitPollerActor = 'system:git-poller';
 
 export type ObserveResult =
@@ -85,14 +83,8 @@ export class SourceObserver {
     const lease = waitMs > 0 ? await this.lease.acquire(name, waitMs) : await this.lease.tryAcquire(name);
     if (!lease) return { result: { status: 'busy' }, more: false };
     try {
-      for (let attempt = 1; ; attempt++) {
-        try {
-          return await this.fetchAndRecord(name);
-        } catch (err) {
-          if (err instanceof Error && err.name === 'WrongExpectedVersionError' && attempt < maxAppendAttempts) continue;
-          throw err;
-        }
-      }
+      // Our own append lost to a non-fetch event (a rejected webhook): decide again.
+      return await decidedAgainOnConflict(() => this.fetchAndRecord(name));
     } finally {
       await lease.release();
     }
