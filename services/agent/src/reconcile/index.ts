@@ -22,5 +22,11 @@ export type {
   DesiredStateFeed,
   VerifiedDesiredState,
 } from './desired-state-feed';
-export { BundleFetchFailedError, ReconcileStateError } from './reconcile.errors';
+export {
+  ApplicationRefusedError,
+  BundleFetchFailedError,
+  ReconcileStateError,
+  ResourcesFailedError,
+  SyncInterruptedError,
+} from './reconcile.errors';
 export { startReconcile, type StartReconcileOptions, type RunningReconcile } from './start-reconcile';
