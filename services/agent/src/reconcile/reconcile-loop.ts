@@ -305,10 +305,10 @@ export class ReconcileLoop {
     this.options.report(event, this.contexts.get(event.application));
   }
 
-  private reportFailure(application: string, bundle: string, message: string, results: ResourceResult[]): void {
+  private reportFailure(application: string, bundleDigest: string, message: string, resources: ResourceResult[]): void {
     this.options.log(`application ${application}: ${message}`);
     this.options.report(
-      { type: 'SyncFailed', application, bundle, results, message, at: this.now().toISOString() },
+      { type: 'SyncFailed', application, bundleDigest, resources, message, at: this.now().toISOString() },
       this.contexts.get(application),
     );
   }
