@@ -256,7 +256,7 @@ describe('Reconciler against the real kube-apiserver', () => {
     expect(check.events).toContainEqual(
       expect.objectContaining({
         type: 'HealthChanged',
-        ref: expect.objectContaining({ kind: 'Deployment' }),
+        resource: expect.objectContaining({ kind: 'Deployment' }),
         status: 'healthy',
       }),
     );
