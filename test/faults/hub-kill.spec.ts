@@ -40,12 +40,12 @@ function report(i: number): AgentStatusEvent {
     ? {
         type: 'DriftDetected',
         application: 'web',
-        ref,
+        resource: ref,
         reason: 'modified',
         fields: [{ path: '/data/level', desired: 'safe', live: `tampered-${i}` }],
         at,
       }
-    : { type: 'DriftResolved', application: 'web', ref, at };
+    : { type: 'DriftResolved', application: 'web', resource: ref, at };
 }
 
 describe('the hub killed with status reports in flight', () => {

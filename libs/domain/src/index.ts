@@ -15,3 +15,4 @@ export * from './api-token.decider';
 export * from './sources';
 export * from './applications';
 export * from './desired-state';
+export * from './status';

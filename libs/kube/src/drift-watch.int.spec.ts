@@ -102,7 +102,11 @@ it('an idle agent with 150 objects resumes its watches, checks fully at most onc
       await new Promise((resolve) => setTimeout(resolve, 5));
     const arrivedAt = Date.now();
     const synced = r.sync('web', bundle(namespace, 'two'), policy);
-    const started = await waitForEvent(events, (e) => e.type === 'SyncStarted' && e.bundle === 'sha256:two', 30_000);
+    const started = await waitForEvent(
+      events,
+      (e) => e.type === 'SyncStarted' && e.bundleDigest === 'sha256:two',
+      30_000,
+    );
     expect(started - arrivedAt).toBeLessThan(2_000);
     expect(await check).toMatchObject({ interrupted: true });
     expect((await synced).ok).toBe(true);

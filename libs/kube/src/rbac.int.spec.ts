@@ -287,7 +287,7 @@ describe("the agent's shipped RBAC (deploy/agent) against the real kube-apiserve
     const drift = events.filter((e): e is DriftDetected => e.type === 'DriftDetected');
     expect(drift).toHaveLength(1);
     expect(drift[0]).toMatchObject({
-      ref: expect.objectContaining({ kind: 'ConfigMap', name: 'settings' }),
+      resource: expect.objectContaining({ kind: 'ConfigMap', name: 'settings' }),
       fields: [{ path: '/data/mode', desired: 'prod', live: 'debug' }],
     });
     // No per-object read failed under the agent's identity (it would show as degraded).

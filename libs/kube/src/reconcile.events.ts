@@ -3,7 +3,9 @@ import type { ResourceRef } from './resource-ref';
 
 /**
  * What the reconciler tells the status path (and through it the hub). Plain data, already
- * redacted: Secret values never appear in any of them.
+ * redacted: Secret values never appear in any of them. Field names are the wire's
+ * (proto/flotilla/v1/status.proto) and the stored events' (@flotilla/domain status.events.ts):
+ * `bundleDigest`, `resources`, `resource`.
  */
 export type ReconcileEvent =
   SyncStarted | SyncSucceeded | SyncFailed | HealthChanged | DriftDetected | DriftCorrected | DriftResolved;
@@ -16,26 +18,27 @@ interface EventBase {
 
 export interface SyncStarted extends EventBase {
   type: 'SyncStarted';
-  bundle: string;
+  /** The bundle's content digest (`sha256:...`). */
+  bundleDigest: string;
 }
 
 export interface SyncSucceeded extends EventBase {
   type: 'SyncSucceeded';
-  bundle: string;
-  results: ResourceResult[];
+  bundleDigest: string;
+  resources: ResourceResult[];
 }
 
 export interface SyncFailed extends EventBase {
   type: 'SyncFailed';
-  bundle: string;
-  results: ResourceResult[];
+  bundleDigest: string;
+  resources: ResourceResult[];
   message: string;
 }
 
 export interface HealthChanged extends EventBase {
   type: 'HealthChanged';
   /** Absent: the health of the whole application (the worst of its resources). */
-  ref?: ResourceRef;
+  resource?: ResourceRef;
   status: HealthStatus;
   previous?: HealthStatus;
   message: string;
@@ -52,7 +55,7 @@ export interface DriftField {
 
 export interface DriftDetected extends EventBase {
   type: 'DriftDetected';
-  ref: ResourceRef;
+  resource: ResourceRef;
   /** `missing`: the object was deleted; `modified`: fields we manage differ. */
   reason: 'missing' | 'modified';
   fields: DriftField[];
@@ -60,14 +63,14 @@ export interface DriftDetected extends EventBase {
 
 export interface DriftCorrected extends EventBase {
   type: 'DriftCorrected';
-  ref: ResourceRef;
+  resource: ResourceRef;
   reason: 'missing' | 'modified';
   fields: DriftField[];
 }
 
 export interface DriftResolved extends EventBase {
   type: 'DriftResolved';
-  ref: ResourceRef;
+  resource: ResourceRef;
 }
 
 export type { Health };

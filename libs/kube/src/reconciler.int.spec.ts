@@ -256,11 +256,11 @@ describe('Reconciler against the real kube-apiserver', () => {
     expect(check.events).toContainEqual(
       expect.objectContaining({
         type: 'HealthChanged',
-        ref: expect.objectContaining({ kind: 'Deployment' }),
+        resource: expect.objectContaining({ kind: 'Deployment' }),
         status: 'healthy',
       }),
     );
-    const appHealth = check.events.find((e) => e.type === 'HealthChanged' && e.ref === undefined);
+    const appHealth = check.events.find((e) => e.type === 'HealthChanged' && e.resource === undefined);
     expect(appHealth).toMatchObject({ status: 'healthy', previous: 'progressing' });
 
     // Re-apply of the same bundle: nothing written, every resourceVersion as it was.
@@ -501,7 +501,7 @@ describe('Reconciler against the real kube-apiserver', () => {
     expect(res.results.map((x) => x.action)).toEqual(['failed', 'failed']);
     expect(res.health.status).toBe('missing');
     expect(res.health.message).toMatch(/^not applied: NotFound: .*not found/);
-    const appHealth = events.filter((e) => e.type === 'HealthChanged' && e.ref === undefined);
+    const appHealth = events.filter((e) => e.type === 'HealthChanged' && e.resource === undefined);
     expect(appHealth).toEqual([expect.objectContaining({ status: 'missing', message: res.health.message })]);
     const failedEvent = events.find((e) => e.type === 'SyncFailed');
     expect(failedEvent).toMatchObject({

@@ -239,7 +239,7 @@ export class Reconciler {
 
   private async doSync(application: string, bundle: Bundle, policy: SyncPolicy): Promise<SyncResult> {
     const log = new EventLog(this.options.onEvent);
-    log.emit({ type: 'SyncStarted', application, bundle: bundle.digest, at: this.at() });
+    log.emit({ type: 'SyncStarted', application, bundleDigest: bundle.digest, at: this.at() });
     if (bundle.objects.length === 0) {
       if (policy.prune) return this.doRemove(application, log, bundle.digest, true);
       // Without prune an empty bundle abandons the objects: they stay, no longer owned.
@@ -390,14 +390,14 @@ export class Reconciler {
   ): SyncResult {
     const failed = results.filter((r) => r.action === 'failed');
     const ok = failed.length === 0;
-    if (ok) log.emit({ type: 'SyncSucceeded', application, bundle, at: this.at(), results });
+    if (ok) log.emit({ type: 'SyncSucceeded', application, bundleDigest: bundle, at: this.at(), resources: results });
     else
       log.emit({
         type: 'SyncFailed',
         application,
-        bundle,
+        bundleDigest: bundle,
         at: this.at(),
-        results,
+        resources: results,
         message: `${failed.length} of ${results.length} resources failed: ${failed
           .slice(0, 3)
           .map((f) => `${formatRef(f.ref)}: ${f.reason ? `${f.reason}: ` : ''}${f.message ?? 'failed'}`)
@@ -586,7 +586,7 @@ export class Reconciler {
   }
 
   private async doRemove(application: string, log: EventLog, digest: string, started = false): Promise<SyncResult> {
-    if (!started) log.emit({ type: 'SyncStarted', application, bundle: digest, at: this.at() });
+    if (!started) log.emit({ type: 'SyncStarted', application, bundleDigest: digest, at: this.at() });
     const inventory = await this.inventories.load(application);
     const { results, kept } = inventory
       ? await this.prune(application, inventory.entries, inventory.pendingBundle)
@@ -614,7 +614,7 @@ export class Reconciler {
         log.emit({
           type: 'HealthChanged',
           application,
-          ref: r.ref,
+          resource: r.ref,
           status: r.health.status,
           previous: previous?.status,
           message: r.health.message,
@@ -667,9 +667,9 @@ export class Reconciler {
         if (drifted) {
           const signature = JSON.stringify({ reason, fields });
           if (state.policy.driftMode === 'correct') {
-            log.emit({ type: 'DriftDetected', application, ref, reason, fields, at: this.at() });
+            log.emit({ type: 'DriftDetected', application, resource: ref, reason, fields, at: this.at() });
             live = await this.applyBody(target, false);
-            log.emit({ type: 'DriftCorrected', application, ref, reason, fields, at: this.at() });
+            log.emit({ type: 'DriftCorrected', application, resource: ref, reason, fields, at: this.at() });
             state.drifted.delete(key);
             const entry = state.inventory.entries.find((e) => refKey(e) === key);
             if (entry && entry.uid !== live.metadata.uid) {
@@ -678,11 +678,11 @@ export class Reconciler {
             }
           } else if (state.drifted.get(key) !== signature) {
             state.drifted.set(key, signature);
-            log.emit({ type: 'DriftDetected', application, ref, reason, fields, at: this.at() });
+            log.emit({ type: 'DriftDetected', application, resource: ref, reason, fields, at: this.at() });
           }
         } else if (state.drifted.has(key)) {
           state.drifted.delete(key);
-          log.emit({ type: 'DriftResolved', application, ref, at: this.at() });
+          log.emit({ type: 'DriftResolved', application, resource: ref, at: this.at() });
         }
         if (live?.metadata.resourceVersion) state.versions.set(key, live.metadata.resourceVersion);
         else state.versions.delete(key);

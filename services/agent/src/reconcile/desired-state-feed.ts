@@ -5,3 +5,4 @@ export type {
   DesiredStateFeed,
   VerifiedDesiredState,
 } from '../inbound/desired-state';
+export { DesiredStateRefusedError } from '../inbound/desired-state';

@@ -16,6 +16,17 @@ export {
   type AssignmentContext,
   type ReportEnvelope,
 } from './status-report.mapper';
-export type { AssignedApplication, AssignedPolicy, DesiredStateFeed, VerifiedDesiredState } from './desired-state-feed';
-export { BundleFetchFailedError, ReconcileStateError } from './reconcile.errors';
+export type {
+  AssignedApplication,
+  AssignedPolicy,
+  DesiredStateFeed,
+  VerifiedDesiredState,
+} from './desired-state-feed';
+export {
+  ApplicationRefusedError,
+  BundleFetchFailedError,
+  ReconcileStateError,
+  ResourcesFailedError,
+  SyncInterruptedError,
+} from './reconcile.errors';
 export { startReconcile, type StartReconcileOptions, type RunningReconcile } from './start-reconcile';

@@ -1,6 +1,4 @@
 import {
-  CorruptInventoryError,
-  InvalidApplicationNameError,
   type Bundle,
   type ReconcileEvent,
   type ResourceResult,
@@ -10,8 +8,14 @@ import {
 import pLimit from 'p-limit';
 import { backoffDelay } from '../backoff';
 import { durations } from '../durations';
-import type { AssignedApplication, DesiredStateFeed, VerifiedDesiredState } from './desired-state-feed';
-import { BundleFetchFailedError } from './reconcile.errors';
+import { AgentError } from '../errors';
+import {
+  DesiredStateRefusedError,
+  type AssignedApplication,
+  type DesiredStateFeed,
+  type VerifiedDesiredState,
+} from './desired-state-feed';
+import { BundleFetchFailedError, ResourcesFailedError, syncFailureOf } from './reconcile.errors';
 import type { KnownApplication, ReconcileStateStore } from './reconcile-state.store';
 import type { AgentStatusEvent, AssignmentContext } from './status-report.mapper';
 
@@ -43,9 +47,6 @@ export interface ReconcileLoopOptions {
 /** Default of `concurrency`. */
 export const RECONCILE_CONCURRENCY = 4;
 
-// A resource failing for one of these reasons fails again until the bundle changes: no retry.
-const permanentReasons = new Set(['Invalid', 'Duplicate', 'NotAllowed']);
-
 interface Retry {
   attempt: number;
   timer: NodeJS.Timeout | undefined;
@@ -58,7 +59,8 @@ interface Retry {
  * whose bundle or policy changed, removes those no longer assigned (pruned only when their
  * last policy said prune), keeps the reconciler's drift watch and periodic full check
  * running, and turns everything into status events. A failure is reported (SyncFailed) and
- * retried with backoff when it can heal; a permanent one waits for the next assignment.
+ * becomes an AgentError (reconcile.errors.ts): retried with backoff when it is `retryable`,
+ * else it waits for the next assignment.
  */
 export class ReconcileLoop {
   private readonly reconciler: ReconcilerPort;
@@ -187,8 +189,7 @@ export class ReconcileLoop {
     try {
       await this.persist();
     } catch (err) {
-      this.reportFailure(app.name, app.bundleDigest, (err as Error).message, []);
-      this.scheduleRetry(app.name, key);
+      this.failed(app, key, err);
       return;
     }
     const policy: SyncPolicy = {
@@ -201,8 +202,7 @@ export class ReconcileLoop {
     try {
       bundle = await this.fetchBundle(app.bundleDigest);
     } catch (err) {
-      this.reportFailure(app.name, app.bundleDigest, `cannot fetch the bundle: ${(err as Error).message}`, []);
-      this.scheduleRetry(app.name, key);
+      this.failed(app, key, err, 'cannot fetch the bundle: ');
       return;
     }
 
@@ -210,23 +210,33 @@ export class ReconcileLoop {
     try {
       result = await this.reconciler.sync(app.name, bundle, policy);
     } catch (err) {
-      this.reportFailure(app.name, app.bundleDigest, `sync failed: ${(err as Error).message}`, []);
-      if (err instanceof InvalidApplicationNameError || err instanceof CorruptInventoryError) {
-        // Retrying cannot help; a new assignment (or a repaired inventory and a restart) will.
-        this.settled.set(app.name, key);
-        this.retries.delete(app.name);
-      } else {
-        this.scheduleRetry(app.name, key);
-      }
+      this.failed(app, key, err, 'sync failed: ');
       return;
     }
-    const failed = result.results.filter((r) => r.action === 'failed');
-    if (result.ok || failed.every((r) => r.reason !== undefined && permanentReasons.has(r.reason))) {
+    if (result.ok) {
       this.settled.set(app.name, key);
       this.clearRetry(app.name);
-    } else {
-      this.scheduleRetry(app.name, key);
+      return;
     }
+    // The reconciler reported this SyncFailed itself, with its results.
+    this.retryOrSettle(app.name, key, new ResourcesFailedError(result.results.filter((r) => r.action === 'failed')));
+  }
+
+  /** Reports a sync that failed before the reconciler could report it, then retries or settles. */
+  private failed(app: AssignedApplication, key: string, err: unknown, prefix = ''): void {
+    this.reportFailure(app.name, app.bundleDigest, `${prefix}${(err as Error).message}`, []);
+    this.retryOrSettle(app.name, key, syncFailureOf(err));
+  }
+
+  /** The one rule: a retryable error backs off and tries again; any other waits for a new assignment. */
+  private retryOrSettle(name: string, key: string, error: AgentError): void {
+    if (error.retryable) {
+      this.scheduleRetry(name, key);
+      return;
+    }
+    this.options.log(`application ${name}: ${error.message}; not retried until the assignment changes`);
+    this.settled.set(name, key);
+    this.clearRetry(name);
   }
 
   private async removeApplication(name: string): Promise<void> {
@@ -279,10 +289,15 @@ export class ReconcileLoop {
     try {
       bundle = await this.options.feed.fetchBundle(digest);
     } catch (err) {
+      // A refusal (DesiredStateRefusedError: a tampered bundle) stays what it is: terminal.
+      if (err instanceof AgentError) throw err;
       throw new BundleFetchFailedError(digest, (err as Error).message, { cause: err });
     }
     if (bundle.digest !== digest)
-      throw new BundleFetchFailedError(digest, `asked for bundle ${digest}, received ${bundle.digest}`);
+      throw new DesiredStateRefusedError(
+        'bundle-digest-mismatch',
+        `asked for bundle ${digest}, received ${bundle.digest}`,
+      );
     return { digest, objects: bundle.objects };
   }
 
@@ -292,10 +307,10 @@ export class ReconcileLoop {
     this.options.report(event, this.contexts.get(event.application));
   }
 
-  private reportFailure(application: string, bundle: string, message: string, results: ResourceResult[]): void {
+  private reportFailure(application: string, bundleDigest: string, message: string, resources: ResourceResult[]): void {
     this.options.log(`application ${application}: ${message}`);
     this.options.report(
-      { type: 'SyncFailed', application, bundle, results, message, at: this.now().toISOString() },
+      { type: 'SyncFailed', application, bundleDigest, resources, message, at: this.now().toISOString() },
       this.contexts.get(application),
     );
   }

@@ -13,7 +13,13 @@ const ref = { apiVersion: 'v1', kind: 'ConfigMap', namespace: 'web', name: 'sett
 describe('reconcile event -> status report', () => {
   it('carries the assignment of the bundle being synced, and the envelope', () => {
     const { kind, report } = toStatusReport(
-      { type: 'SyncSucceeded', application: 'web', bundle: 'sha256:1', at, results: [{ ref, action: 'configured' }] },
+      {
+        type: 'SyncSucceeded',
+        application: 'web',
+        bundleDigest: 'sha256:1',
+        at,
+        resources: [{ ref, action: 'configured' }],
+      },
       envelope,
       context,
     );
@@ -30,7 +36,7 @@ describe('reconcile event -> status report', () => {
 
   it('does not attach a commit to a bundle the current assignment does not name', () => {
     const { report } = toStatusReport(
-      { type: 'SyncStarted', application: 'web', bundle: 'sha256:old', at },
+      { type: 'SyncStarted', application: 'web', bundleDigest: 'sha256:old', at },
       envelope,
       context,
     );
@@ -43,7 +49,7 @@ describe('reconcile event -> status report', () => {
       {
         type: 'DriftDetected',
         application: 'web',
-        ref,
+        resource: ref,
         reason: 'modified',
         fields: [
           { path: '/data/a', desired: { n: 1 }, live: undefined },

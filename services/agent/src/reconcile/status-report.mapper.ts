@@ -124,7 +124,7 @@ export function toStatusReport(
           meta,
           report: {
             case: 'syncStarted',
-            value: { application, assignment: assignmentOf(event.bundle, context), at: ts(event.at) },
+            value: { application, assignment: assignmentOf(event.bundleDigest, context), at: ts(event.at) },
           },
         }),
       };
@@ -137,9 +137,9 @@ export function toStatusReport(
             case: 'syncSucceeded',
             value: {
               application,
-              assignment: assignmentOf(event.bundle, context),
+              assignment: assignmentOf(event.bundleDigest, context),
               at: ts(event.at),
-              resources: results(event.results),
+              resources: results(event.resources),
             },
           },
         }),
@@ -153,10 +153,10 @@ export function toStatusReport(
             case: 'syncFailed',
             value: {
               application,
-              assignment: assignmentOf(event.bundle, context),
+              assignment: assignmentOf(event.bundleDigest, context),
               at: ts(event.at),
               message: event.message,
-              resources: results(event.results),
+              resources: results(event.resources),
             },
           },
         }),
@@ -172,7 +172,7 @@ export function toStatusReport(
               application,
               status: healths[event.status],
               previous: event.previous ? healths[event.previous] : Health.UNSPECIFIED,
-              ...(event.ref ? { resource: ref(event.ref) } : {}),
+              ...(event.resource ? { resource: ref(event.resource) } : {}),
               message: event.message,
               at: ts(event.at),
             },
@@ -188,7 +188,7 @@ export function toStatusReport(
             case: 'driftDetected',
             value: {
               application,
-              resource: ref(event.ref),
+              resource: ref(event.resource),
               reason: reasons[event.reason],
               fields: fields(event.fields),
               mode: context?.driftMode === 'correct' ? DriftMode.CORRECT : DriftMode.DETECT,
@@ -206,7 +206,7 @@ export function toStatusReport(
             case: 'driftCorrected',
             value: {
               application,
-              resource: ref(event.ref),
+              resource: ref(event.resource),
               reason: reasons[event.reason],
               fields: fields(event.fields),
               at: ts(event.at),
@@ -219,7 +219,7 @@ export function toStatusReport(
         kind: statusKinds.driftResolved,
         report: create(StatusReportSchema, {
           meta,
-          report: { case: 'driftResolved', value: { application, resource: ref(event.ref), at: ts(event.at) } },
+          report: { case: 'driftResolved', value: { application, resource: ref(event.resource), at: ts(event.at) } },
         }),
       };
     case 'ApplicationRemoved':

@@ -1,28 +1,22 @@
-import { setTimeout as sleep } from 'node:timers/promises';
 import { readFile } from 'node:fs/promises';
 import { Command } from 'commander';
 import type {
   AppliedApplication,
-  ApplicationStatus,
   ApplicationView,
-  ClusterApplicationStatus,
   ItemList,
-  RenderStatus,
   ApplicationResourcesView as ApplicationResources,
 } from '@flotilla/api';
 import { InvalidApplicationSpecError, parseApplicationSpec, type Application } from '@flotilla/manifests';
 import { parseDurationSeconds } from '../args/duration';
-import { formatSelector } from '../args/selector';
 import { CliError, HubApiError, UsageError } from '../errors';
-import type { HubClient } from '../hub/hub-client';
-import { formatAge, stateColour, type Colour } from '../output/format';
-import { renderFields } from '../output/table';
-import { durations } from '../durations';
+import { formatAge } from '../output/format';
+import { describeApplication, describePolicy, describeResources, describeStatus, describeTarget } from './apps-format';
+import { fetchStatus, statusWaitTimeoutDefault, waitForRollout } from './apps-rollout';
 import type { CommandContext } from './command-context';
 import { resolveCluster } from './clusters.command';
 
-/** `apps status --wait` gives up after this long unless --timeout says otherwise. */
-export const statusWaitTimeoutDefault = '5m';
+export { pendingReason, RolloutImpossibleError, StatusWaitTimeoutError } from './apps-rollout';
+export { describeRenderFailure, progressLine } from './apps-format';
 
 /** Each problem of an application file on its own line, from the local check or the hub's 400. */
 export class InvalidApplicationFileError extends CliError {
@@ -40,16 +34,6 @@ export class InvalidApplicationFileError extends CliError {
       options,
     );
   }
-}
-
-/** `apps status --wait` ran out of time; the message lists what was still missing. */
-export class StatusWaitTimeoutError extends CliError {
-  readonly exitCode = 1;
-}
-
-/** `apps status --wait` cannot succeed: the newest commit the hub tried did not render. */
-export class RolloutImpossibleError extends CliError {
-  readonly exitCode = 1;
 }
 
 const fullCommit = /^([0-9a-f]{40}|[0-9a-f]{64})$/;
@@ -245,88 +229,6 @@ export function appsCommand(ctx: CommandContext): Command {
   return apps;
 }
 
-function fetchStatus(client: HubClient, name: string): Promise<ApplicationStatus> {
-  return client.get<ApplicationStatus>(`/api/v1/applications/${encodeURIComponent(name)}/status`, {
-    subject: `application "${name}"`,
-  });
-}
-
-/** Why a connected cluster is not done yet, or undefined when it is synced and healthy at the desired commit. */
-export function pendingReason(c: ClusterApplicationStatus): string | undefined {
-  if (c.state !== 'connected') return undefined;
-  if (!c.desiredCommit) return 'nothing rendered for it yet';
-  if (c.sync === 'failed') return `sync failed${c.message ? `: ${c.message}` : ''}`;
-  if (c.appliedCommit !== c.desiredCommit || (c.desiredBundle && c.appliedBundle !== c.desiredBundle))
-    // An agent retries a failed sync: while it does, the last failure is still the news.
-    return `applied ${short(c.appliedCommit)}, desired ${short(c.desiredCommit)} (sync ${c.sync}${
-      c.message ? `; last attempt failed: ${c.message}` : ''
-    })`;
-  if (c.sync !== 'synced') return `sync ${c.sync}`;
-  if (c.health !== 'healthy') return `health ${c.health}${c.healthMessage ? `: ${c.healthMessage}` : ''}`;
-  return undefined;
-}
-
-/** "3/5 synced, 2/5 healthy, 1 offline": the hub's own counts. */
-export function progressLine(status: ApplicationStatus): string {
-  const s = status.summary;
-  const parts = [`${s.synced}/${s.clusters} synced`, `${s.healthy}/${s.clusters} healthy`];
-  if (s.offline > 0) parts.push(`${s.offline} offline`);
-  if (s.failed > 0) parts.push(`${s.failed} failed`);
-  if (s.drifted > 0) parts.push(`${s.drifted} drifted`);
-  return parts.join(', ');
-}
-
-async function waitForRollout(
-  ctx: CommandContext,
-  client: HubClient,
-  name: string,
-  timeoutMs: number,
-): Promise<ApplicationStatus> {
-  const deadline = Date.now() + timeoutMs;
-  const live = Boolean(ctx.io.stderr.isTTY);
-  let shown = '';
-  const show = (line: string) => {
-    if (line === shown) return;
-    shown = line;
-    // On a terminal the line is rewritten in place; piped, each change is its own line.
-    ctx.io.stderr.write(live ? `\r\u001b[K${line}` : `${line}\n`);
-  };
-  for (;;) {
-    const status = await fetchStatus(client, name);
-    const pending = status.clusters.flatMap((c) => {
-      const reason = pendingReason(c);
-      return reason ? [`${c.clusterName}: ${reason}`] : [];
-    });
-    show(progressLine(status));
-    if (status.render?.state === 'failed' && status.render.failure) {
-      if (live) ctx.io.stderr.write('\n');
-      throw new RolloutImpossibleError(
-        `application ${name} cannot roll out ${short(status.render.failure.commit)}: ${describeRenderFailure(status.render.failure)}`,
-      );
-    }
-    if (pending.length === 0) {
-      if (live) ctx.io.stderr.write('\n');
-      const connected = status.clusters.filter((c) => c.state === 'connected').length;
-      if (status.clusters.length === 0) ctx.note(`application ${name} targets no cluster`);
-      else if (connected === 0) ctx.note(`no cluster of application ${name} is connected: nothing to wait for`);
-      return status;
-    }
-    if (Date.now() >= deadline) {
-      if (live) ctx.io.stderr.write('\n');
-      const offline = status.clusters.filter((c) => c.state !== 'connected').map((c) => c.clusterName);
-      throw new StatusWaitTimeoutError(
-        `application ${name} is not rolled out after ${formatMs(timeoutMs)} (${progressLine(status)}):\n` +
-          pending.map((line) => `  ${line}`).join('\n') +
-          (offline.length > 0 ? `\n  not waited for (offline): ${offline.join(', ')}` : ''),
-      );
-    }
-    await sleep(Math.min(durations.statusPollIntervalMs, Math.max(0, deadline - Date.now())));
-  }
-}
-
-const short = (commit: string | null) => (commit ? commit.slice(0, 12) : 'nothing');
-const formatMs = (ms: number) => (ms % 60_000 === 0 ? `${ms / 60_000}m` : `${Math.round(ms / 1000)}s`);
-
 function issuesOf(body: unknown): { path: string; message: string }[] | undefined {
   const issues = (body as { issues?: unknown } | undefined)?.issues;
   if (!Array.isArray(issues) || issues.length === 0) return undefined;
@@ -352,176 +254,4 @@ async function readStdin(ctx: CommandContext): Promise<string> {
   const chunks: Buffer[] = [];
   for await (const chunk of ctx.io.stdin) chunks.push(typeof chunk === 'string' ? Buffer.from(chunk) : chunk);
   return Buffer.concat(chunks).toString('utf8');
-}
-
-function describeTarget(t: Application['spec']['targets'][number]): string {
-  const what = t.group !== undefined ? `group ${t.group}` : `selector ${formatSelector(t.selector ?? {}) || '(all)'}`;
-  return t.namespace ? `${what} -> ${t.namespace}` : what;
-}
-
-function describePolicy(p: Application['spec']['syncPolicy']): string {
-  return [
-    p.automated ? 'auto' : 'manual',
-    ...(p.prune ? ['prune'] : []),
-    p.driftMode === 'correct' ? 'correct' : 'detect',
-  ].join(',');
-}
-
-function describeApplication(ctx: CommandContext, a: ApplicationView): string {
-  const now = ctx.now();
-  const when = (iso: string) => `${iso} (${formatAge(iso, now)} ago)`;
-  const fields: [string, string][] = [
-    ['name', a.name],
-    ['source', a.spec.source],
-    ['path', a.spec.path || '.'],
-    [
-      'pinned',
-      a.pin
-        ? a.pin.by === 'operator'
-          ? `${a.pin.commit} (apps pin, by ${a.pin.actor ?? '?'}${a.pin.at ? ` ${formatAge(a.pin.at, now)} ago` : ''})`
-          : `${a.pin.commit} (spec.pinnedCommit in the file)`
-        : 'no: follows the branch',
-    ],
-    ['sync policy', describePolicy(a.spec.syncPolicy)],
-  ];
-  const ignored = Object.entries(a.spec.syncPolicy.ignoredFields);
-  if (ignored.length > 0)
-    fields.push(['ignored fields', ignored.map(([kind, pointers]) => `${kind} ${pointers.join(',')}`).join('; ')]);
-  a.spec.targets.forEach((t, i) =>
-    fields.push([
-      `target ${i + 1}`,
-      `${describeTarget(t)}${t.patches.length > 0 ? ` (${t.patches.length} patch${t.patches.length === 1 ? '' : 'es'})` : ''}`,
-    ]),
-  );
-  fields.push(['created', `${when(a.createdAt)} by ${a.createdBy}`]);
-  fields.push(['updated', `${when(a.updatedAt)} by ${a.updatedBy}`]);
-  if (a.lastSyncRequest)
-    fields.push([
-      'last sync request',
-      `${when(a.lastSyncRequest.at)} by ${a.lastSyncRequest.by}${a.lastSyncRequest.clusterId ? ` on ${a.lastSyncRequest.clusterId}` : ''}`,
-    ]);
-  return renderFields(fields);
-}
-
-const syncColour = (sync: string): Colour | undefined =>
-  sync === 'synced'
-    ? 'green'
-    : sync === 'failed'
-      ? 'red'
-      : sync === 'syncing' || sync === 'pending'
-        ? 'yellow'
-        : undefined;
-const healthColour = (health: string): Colour | undefined =>
-  health === 'healthy'
-    ? 'green'
-    : health === 'degraded' || health === 'missing'
-      ? 'red'
-      : health === 'unknown'
-        ? 'dim'
-        : 'yellow';
-
-/** "apps/web/bad.yaml document 2: InvalidYaml: ..." for each error; the cluster when only one failed. */
-export function describeRenderFailure(f: NonNullable<RenderStatus['failure']>): string {
-  const where = f.clusterId ? ` for cluster ${f.clusterName ?? f.clusterId}` : '';
-  const errors = f.errors.map(
-    (e) =>
-      `${e.file ?? ''}${e.documentIndex !== null ? `${e.file ? ' ' : ''}document ${e.documentIndex + 1}` : ''}${
-        e.file !== null || e.documentIndex !== null ? ': ' : ''
-      }${e.code}: ${firstLine(e.reason)}`,
-  );
-  return `it failed to render${where}: ${errors.join('; ')}`;
-}
-
-// A parser's reason may carry a code frame; the line says why, `-o yaml` has the rest.
-const firstLine = (text: string) => text.split('\n')[0]!.replace(/:$/, '');
-
-/** The render line: the newest commit the hub saw, and whether it rendered. */
-function renderLine(r: RenderStatus): string {
-  const seen = r.sourceCommit ? `newest commit seen ${short(r.sourceCommit)}` : 'no commit seen yet';
-  const pinned = r.pinnedCommit ? `, pinned to ${short(r.pinnedCommit)}` : '';
-  if (r.state === 'failed' && r.failure)
-    return `${seen}${pinned}; render of ${short(r.failure.commit)} FAILED: ${describeRenderFailure(r.failure)}`;
-  if (r.state === 'rendered') return `${seen}${pinned}; rendered ${short(r.commit)}`;
-  return `${seen}${pinned}; nothing rendered yet`;
-}
-
-function describeStatus(ctx: CommandContext, status: ApplicationStatus): string {
-  const head =
-    `application ${status.application}: ${progressLine(status)}\n` +
-    (status.render ? `${renderLine(status.render)}\n` : '');
-  if (status.clusters.length === 0) return `${head}no cluster is targeted\n`;
-  const now = ctx.now();
-  const rows = status.clusters;
-  return (
-    head +
-    ctx.table(
-      ['cluster', 'state', 'sync', 'health', 'desired', 'applied', 'drift', 'last sync', 'message'],
-      rows.map((c) => [
-        c.clusterName,
-        c.state,
-        c.sync,
-        c.health,
-        short(c.desiredCommit),
-        short(c.appliedCommit),
-        c.drifted ? `${c.driftedResources} resource${c.driftedResources === 1 ? '' : 's'}` : '-',
-        c.lastSyncAt ? formatAge(c.lastSyncAt, now) : '-',
-        // A failed sync says why first; otherwise why the health is not healthy.
-        (c.sync === 'failed'
-          ? c.message
-          : c.message && c.sync !== 'synced'
-            ? `retrying; last attempt failed: ${c.message}`
-            : c.health !== 'healthy'
-              ? c.healthMessage
-              : null) || '-',
-      ]),
-      (row, column) =>
-        column === 1
-          ? stateColour(rows[row]!.state)
-          : column === 2
-            ? syncColour(rows[row]!.sync)
-            : column === 3
-              ? healthColour(rows[row]!.health)
-              : column === 6 && rows[row]!.drifted
-                ? 'yellow'
-                : undefined,
-    )
-  );
-}
-
-function describeResources(ctx: CommandContext, v: ApplicationResources): string {
-  const head = `application ${v.application} on cluster ${v.clusterName}: ${
-    v.lastSync
-      ? `last sync ${v.lastSync.result} at ${short(v.lastSync.commit)} ${formatAge(v.lastSync.at, ctx.now())} ago`
-      : 'no sync reported yet'
-  }\n`;
-  if (v.resources.length === 0) return `${head}no resources\n`;
-  const rows = v.resources;
-  return (
-    head +
-    ctx.table(
-      ['kind', 'namespace', 'name', 'sync', 'health', 'drift', 'message'],
-      rows.map((r) => [
-        r.kind,
-        r.namespace ?? '-',
-        r.name,
-        r.reason && r.result !== 'failed' ? `${r.result} (${r.reason})` : r.result,
-        r.health ?? '-',
-        r.drifted ? 'drifted' : '-',
-        // The sync's word when it failed or left the object alone, else why the health is what it is.
-        (r.reason || r.result === 'failed' ? [r.reason, r.message].filter(Boolean).join(': ') : null) ||
-          (r.health !== 'healthy' ? r.healthMessage : null) ||
-          '-',
-      ]),
-      (row, column) =>
-        column === 3
-          ? rows[row]!.result === 'failed'
-            ? 'red'
-            : undefined
-          : column === 4
-            ? healthColour(rows[row]!.health ?? 'unknown')
-            : column === 5 && rows[row]!.drifted
-              ? 'yellow'
-              : undefined,
-    )
-  );
 }

@@ -1,14 +1,7 @@
 import type { EntityManager } from 'typeorm';
 import type { Projection, RecordedEvent } from '@flotilla/event-store';
-import {
-  driftEventTypes,
-  eventTime,
-  parseFields,
-  parseMode,
-  parseRef,
-  resourceKey,
-  type DriftEndReason,
-} from './drift';
+import { asStatusEvent, resourceKey, type ClusterDeregistered } from '@flotilla/domain';
+import { driftEventTypes, eventTime, type DriftEndReason } from './drift';
 
 /**
  * hub_drift (what is drifted now) and hub_drift_episodes (every episode, open or ended), in
@@ -25,25 +18,28 @@ export const driftProjection: Projection = {
     for (const event of events) {
       // A report recorded after a later one of its cluster must not overwrite what that one said.
       if (event.metadata.report?.late) continue;
-      const data = (event.data ?? {}) as Record<string, unknown>;
-      const clusterId = typeof data.clusterId === 'string' ? data.clusterId : undefined;
-      if (!clusterId) continue;
-      const application = typeof data.application === 'string' ? data.application : undefined;
-      const at = eventTime(data, event.recordedAt);
-      switch (event.type) {
+      if (event.type === 'ClusterDeregistered') {
+        const { clusterId } = event.data as ClusterDeregistered['data'];
+        await closeEpisodes(tx, 'WHERE cluster_id = $1', [clusterId], event.recordedAt, 'deregistered');
+        continue;
+      }
+      // Typed: the hub validated each report before appending it, and upcasters lift older shapes.
+      const status = asStatusEvent(event);
+      if (!status) continue;
+      const { clusterId, application } = status.data;
+      const at = eventTime(status.data.at, event.recordedAt);
+      switch (status.type) {
         case 'DriftDetected':
         case 'DriftCorrected': {
-          const ref = parseRef(data.resource);
-          if (!application || !ref) break;
+          const { resource: ref, reason } = status.data;
           const key = resourceKey(ref);
-          const fields = JSON.stringify(parseFields(data.fields));
-          const reason = data.reason === 'missing' ? 'missing' : 'modified';
+          const fields = JSON.stringify(status.data.fields);
           const [open] = (await tx.query(
             `SELECT episode_id FROM hub_drift WHERE cluster_id = $1 AND application = $2 AND resource_key = $3`,
             [clusterId, application, key],
           )) as Array<{ episode_id: string }>;
-          if (event.type === 'DriftDetected') {
-            const mode = parseMode(data.mode);
+          if (status.type === 'DriftDetected') {
+            const { mode } = status.data;
             if (open) {
               await tx.query(
                 `UPDATE hub_drift SET resource = $4, reason = $5, fields = $6, mode = $7, last_detected_at = $8, position = $9
@@ -86,24 +82,17 @@ export const driftProjection: Projection = {
           break;
         }
         case 'DriftResolved': {
-          const ref = parseRef(data.resource);
-          if (!application || !ref) break;
           await closeEpisodes(
             tx,
             'WHERE cluster_id = $1 AND application = $2 AND resource_key = $3',
-            [clusterId, application, resourceKey(ref)],
+            [clusterId, application, resourceKey(status.data.resource)],
             at,
             'resolved',
           );
           break;
         }
         case 'SyncSucceeded': {
-          if (!application || !Array.isArray(data.resources)) break;
-          const pruned = (data.resources as Array<Record<string, unknown>>)
-            .filter((r) => r && r.action === 'pruned')
-            .map((r) => parseRef(r.ref))
-            .filter((ref) => ref !== undefined)
-            .map(resourceKey);
+          const pruned = status.data.resources.filter((r) => r.action === 'pruned').map((r) => resourceKey(r.ref));
           if (pruned.length === 0) break;
           await closeEpisodes(
             tx,
@@ -115,7 +104,6 @@ export const driftProjection: Projection = {
           break;
         }
         case 'ApplicationRemoved':
-          if (!application) break;
           await closeEpisodes(
             tx,
             'WHERE cluster_id = $1 AND application = $2',
@@ -123,9 +111,6 @@ export const driftProjection: Projection = {
             at,
             'removed',
           );
-          break;
-        case 'ClusterDeregistered':
-          await closeEpisodes(tx, 'WHERE cluster_id = $1', [clusterId], event.recordedAt, 'deregistered');
           break;
       }
     }

@@ -1,109 +1,33 @@
 import { timestampDate, type Timestamp } from '@bufbuild/protobuf/wkt';
 import {
   decodeMessage,
-  DriftMode,
-  DriftReason,
+  DriftMode as WireDriftMode,
+  DriftReason as WireDriftReason,
   Health,
-  ResourceAction,
+  ResourceAction as WireResourceAction,
   StatusReportSchema,
   type DriftField as WireDriftField,
   type ResourceRef as WireResourceRef,
   type ResourceResult as WireResourceResult,
   type StatusReport,
 } from '@flotilla/contracts';
+import type {
+  DriftMode,
+  DriftReason,
+  HealthChanged,
+  HealthStatus,
+  ResourceAction,
+  StatusDriftField,
+  StatusEvent,
+  StatusResourceRef,
+  StatusResourceResult,
+  SyncData,
+} from '@flotilla/domain';
 import { reportIdPattern, statusEventId } from './report-identity';
 
-/** A Kubernetes object as the status events name it (libs/kube's ResourceRef). */
-export interface StatusResourceRef {
-  apiVersion: string;
-  kind: string;
-  namespace?: string;
-  name: string;
-}
-
-export type HealthStatus = 'healthy' | 'progressing' | 'degraded' | 'missing';
-export type ResourceAction_ = 'created' | 'configured' | 'unchanged' | 'pruned' | 'failed';
-
-export interface StatusResourceResult {
-  ref: StatusResourceRef;
-  action: ResourceAction_;
-  reason?: string;
-  message?: string;
-}
-
-export interface StatusDriftField {
-  path: string;
-  desired?: unknown;
-  live?: unknown;
-}
-
-interface SyncBase {
-  clusterId: string;
-  application: string;
-  revision: number;
-  commit: string;
-  bundleDigest: string;
-  at: string;
-}
-
-/** The status events of the contract, as stored on `cluster-<clusterId>`. */
-export type StatusEvent =
-  | { type: 'SyncStarted'; data: SyncBase }
-  | {
-      type: 'SyncSucceeded';
-      data: SyncBase & { resources: StatusResourceResult[] };
-    }
-  | { type: 'SyncFailed'; data: SyncBase & { message: string; resources: StatusResourceResult[] } }
-  | {
-      type: 'HealthChanged';
-      data: {
-        clusterId: string;
-        application: string;
-        status: HealthStatus;
-        previous?: HealthStatus;
-        resource?: StatusResourceRef;
-        message: string;
-        at: string;
-      };
-    }
-  | {
-      type: 'DriftDetected';
-      data: {
-        clusterId: string;
-        application: string;
-        resource: StatusResourceRef;
-        reason: 'missing' | 'modified';
-        fields: StatusDriftField[];
-        mode: 'detect' | 'correct';
-        at: string;
-      };
-    }
-  | {
-      type: 'DriftCorrected';
-      data: {
-        clusterId: string;
-        application: string;
-        resource: StatusResourceRef;
-        reason: 'missing' | 'modified';
-        fields: StatusDriftField[];
-        at: string;
-      };
-    }
-  | { type: 'DriftResolved'; data: { clusterId: string; application: string; resource: StatusResourceRef; at: string } }
-  | { type: 'ApplicationRemoved'; data: { clusterId: string; application: string; pruned: boolean; at: string } };
-
-export type StatusEventType = StatusEvent['type'];
-
-export const statusEventTypes: readonly StatusEventType[] = [
-  'SyncStarted',
-  'SyncSucceeded',
-  'SyncFailed',
-  'HealthChanged',
-  'DriftDetected',
-  'DriftCorrected',
-  'DriftResolved',
-  'ApplicationRemoved',
-];
+// The stored status events are declared in @flotilla/domain (status.events.ts); re-exported
+// for the hub's status folder.
+export { statusEventTypes, type StatusEvent, type StatusEventType, type StatusResourceRef } from '@flotilla/domain';
 
 /** A report the hub will not record as a status event; it becomes `StatusRejected` (no body). */
 export class StatusReportRejectedError extends Error {
@@ -127,22 +51,22 @@ const healths: Partial<Record<Health, HealthStatus>> = {
   [Health.MISSING]: 'missing',
 };
 
-const actions: Partial<Record<ResourceAction, ResourceAction_>> = {
-  [ResourceAction.CREATED]: 'created',
-  [ResourceAction.CONFIGURED]: 'configured',
-  [ResourceAction.UNCHANGED]: 'unchanged',
-  [ResourceAction.PRUNED]: 'pruned',
-  [ResourceAction.FAILED]: 'failed',
+const actions: Partial<Record<WireResourceAction, ResourceAction>> = {
+  [WireResourceAction.CREATED]: 'created',
+  [WireResourceAction.CONFIGURED]: 'configured',
+  [WireResourceAction.UNCHANGED]: 'unchanged',
+  [WireResourceAction.PRUNED]: 'pruned',
+  [WireResourceAction.FAILED]: 'failed',
 };
 
-const driftReasons: Partial<Record<DriftReason, 'missing' | 'modified'>> = {
-  [DriftReason.MISSING]: 'missing',
-  [DriftReason.MODIFIED]: 'modified',
+const driftReasons: Partial<Record<WireDriftReason, DriftReason>> = {
+  [WireDriftReason.MISSING]: 'missing',
+  [WireDriftReason.MODIFIED]: 'modified',
 };
 
-const driftModes: Partial<Record<DriftMode, 'detect' | 'correct'>> = {
-  [DriftMode.DETECT]: 'detect',
-  [DriftMode.CORRECT]: 'correct',
+const driftModes: Partial<Record<WireDriftMode, DriftMode>> = {
+  [WireDriftMode.DETECT]: 'detect',
+  [WireDriftMode.CORRECT]: 'correct',
 };
 
 function reject(reason: string): never {
@@ -222,7 +146,7 @@ function syncBase(
     assignment?: { revision: bigint; commit: string; bundleDigest: string };
     at?: Timestamp;
   },
-): SyncBase {
+): SyncData {
   const assignment = required(value.assignment, 'assignment');
   return {
     clusterId,
@@ -256,7 +180,7 @@ export function statusEventOf(report: StatusReport, clusterId: string): StatusEv
       };
     case 'healthChanged': {
       const v = r.value;
-      const data: Extract<StatusEvent, { type: 'HealthChanged' }>['data'] = {
+      const data: HealthChanged['data'] = {
         clusterId,
         application: required(v.application, 'application'),
         status: enumValue(healths, v.status, 'status'),

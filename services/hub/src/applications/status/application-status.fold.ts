@@ -1,4 +1,4 @@
-import type { StatusEvent } from '../../status/status-event.mapping';
+import type { StatusEvent } from '@flotilla/domain';
 import {
   resourceKey,
   syncAfterAssignment,

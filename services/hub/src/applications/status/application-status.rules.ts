@@ -1,10 +1,13 @@
+import type { HealthStatus } from '@flotilla/domain';
+
 /**
  * The status rules of one application on one cluster, and the summary over clusters. Pure:
  * the projection stores what agents reported, these decide what a reader is told.
  */
 export type ConnectionState = 'connected' | 'disconnected' | 'pending';
 export type SyncState = 'pending' | 'syncing' | 'synced' | 'failed';
-export type ReportedHealth = 'healthy' | 'progressing' | 'degraded' | 'missing';
+/** The health an agent reported (the status events' HealthStatus). */
+export type ReportedHealth = HealthStatus;
 export type EffectiveHealth = ReportedHealth | 'unknown';
 
 export interface ClusterApplicationStatus {
@@ -129,8 +132,4 @@ export function summarize(clusters: readonly ClusterApplicationStatus[]): Applic
 }
 
 /** The key of a drifted resource: group (not version), kind, namespace, name, like libs/kube's refKey. */
-export function resourceKey(ref: { apiVersion: string; kind: string; namespace?: string; name: string }): string {
-  const slash = ref.apiVersion.indexOf('/');
-  const group = slash < 0 ? '' : ref.apiVersion.slice(0, slash);
-  return `${group ? `${group}/` : ''}${ref.kind}|${ref.namespace ?? ''}|${ref.name}`;
-}
+export { resourceKey } from '@flotilla/domain';
