@@ -16,12 +16,7 @@ export {
   type AssignmentContext,
   type ReportEnvelope,
 } from './status-report.mapper';
-export type {
-  AssignedApplication,
-  AssignedPolicy,
-  DesiredStateFeed,
-  VerifiedDesiredState,
-} from './desired-state-feed';
+export type { AssignedApplication, AssignedPolicy, DesiredStateFeed, VerifiedDesiredState } from './desired-state-feed';
 export {
   ApplicationRefusedError,
   BundleFetchFailedError,
