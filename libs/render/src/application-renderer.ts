@@ -1,6 +1,8 @@
 import { detectRenderer } from './detect';
 import type { ChartArchives } from './helm/helm.renderer';
 import { HelmRenderer } from './helm/helm.renderer';
+import { ChartSources, OciChartFetcher, type OciChartOptions } from './helm/oci-charts';
+import { ChartRepositoryUnavailableError } from './errors';
 import { KustomizeRenderer } from './kustomize/kustomize.renderer';
 import { PlainRenderer } from './plain.renderer';
 import type { RenderOutcome, RenderRequest, Renderer } from './renderer.port';
@@ -17,7 +19,10 @@ export interface ApplicationRendererOptions {
   readonly concurrency: number;
   readonly isolateNetwork: boolean;
   readonly defaultKubeVersion: string;
+  /** Charts from chart repositories (index.yaml over http/https); absent: such applications fail to render. */
   readonly charts?: ChartArchives | undefined;
+  /** Charts from OCI registries (`oci://`), pulled with this hub's helm; absent: such applications fail to render. */
+  readonly ociCharts?: Omit<OciChartOptions, 'helm' | 'scratchDir' | 'timeoutMs'> & { timeoutMs: number };
 }
 
 /** The three adapters behind one entry point: picks the renderer an application's files call for. */
@@ -40,9 +45,21 @@ export class ApplicationRenderer {
       kustomize: new KustomizeRenderer(settings, slots),
       helm: new HelmRenderer(settings, slots, {
         defaultKubeVersion: options.defaultKubeVersion,
-        charts: options.charts,
+        charts: this.chartSources(slots),
       }),
     };
+  }
+
+  private chartSources(slots: ToolSlots): ChartArchives | undefined {
+    const { charts, ociCharts, tools, scratchDir } = this.options;
+    const oci =
+      ociCharts && tools.helm ? new OciChartFetcher({ ...ociCharts, helm: tools.helm, scratchDir }, slots) : undefined;
+    if (!charts && !oci) return undefined;
+    const none: ChartArchives = {
+      fetch: () =>
+        Promise.reject(new ChartRepositoryUnavailableError('this hub fetches no charts from chart repositories')),
+    };
+    return new ChartSources(charts ?? none, oci);
   }
 
   async render(request: RenderRequest): Promise<RenderOutcome> {

@@ -15,6 +15,22 @@ export interface ToolRun {
   readonly maxOutputBytes: number;
   /** Run inside a new network namespace (see `networkIsolation`). */
   readonly isolateNetwork: boolean;
+  /** Kernel resource limits set with `prlimit` before the tool starts (util-linux). */
+  readonly rlimits?: ToolLimits | undefined;
+}
+
+export interface ToolLimits {
+  /** RLIMIT_AS: the address space the tool may map; beyond it allocations fail and a Go tool dies. */
+  readonly addressSpaceBytes?: number | undefined;
+  /** RLIMIT_FSIZE: the largest file the tool may write. */
+  readonly fileSizeBytes?: number | undefined;
+}
+
+function prlimitArgs(limits: ToolLimits | undefined): string[] {
+  const args: string[] = [];
+  if (limits?.addressSpaceBytes) args.push(`--as=${limits.addressSpaceBytes}`);
+  if (limits?.fileSizeBytes) args.push(`--fsize=${limits.fileSizeBytes}`);
+  return args.length > 0 ? ['prlimit', ...args, '--'] : [];
 }
 
 export type ToolResult =
@@ -47,9 +63,13 @@ export function networkIsolation(): { available: boolean; detail: string } {
 }
 
 export function runTool(run: ToolRun): Promise<ToolResult> {
-  const [command, args] = run.isolateNetwork
-    ? ['unshare', ['--net', '--map-root-user', '--', run.command, ...run.args]]
-    : [run.command, [...run.args]];
+  const argv = [
+    ...(run.isolateNetwork ? ['unshare', '--net', '--map-root-user', '--'] : []),
+    ...prlimitArgs(run.rlimits),
+    run.command,
+    ...run.args,
+  ];
+  const [command, ...args] = argv as [string, ...string[]];
   return new Promise((resolve) => {
     const child = spawn(command, args, {
       cwd: run.cwd,

@@ -49,6 +49,20 @@ export const renderConfigSchema = z.object({
     .default('v1.32.0'),
   /** Charts fetched from chart repositories, one file per digest. */
   FLOTILLA_HUB_CHART_CACHE_DIR: z.string().min(1).default(join(tmpdir(), 'flotilla-charts')),
+  /**
+   * OCI registries (`host` or `host:port`, comma-separated) the hub pulls charts from over
+   * plain HTTP; loopback registries always are, every other one only over TLS.
+   */
+  FLOTILLA_HUB_CHART_OCI_PLAIN_HTTP_HOSTS: z
+    .string()
+    .default('')
+    .transform((value) =>
+      value
+        .split(',')
+        .map((host) => host.trim())
+        .filter(Boolean),
+    )
+    .pipe(z.array(z.string().regex(/^[A-Za-z0-9.-]+(:\d+)?$|^\[[0-9a-fA-F:]+\](:\d+)?$/, 'must be host or host:port'))),
   /** Largest index.yaml or chart archive fetched. */
   FLOTILLA_HUB_CHART_MAX_BYTES: z.coerce
     .number()
@@ -129,5 +143,11 @@ export function createApplicationRenderer(
       timeoutMs: renderDurations.chartFetchTimeoutMs,
       maxBytes: config.FLOTILLA_HUB_CHART_MAX_BYTES,
     }),
+    ociCharts: {
+      cacheDir: config.FLOTILLA_HUB_CHART_CACHE_DIR,
+      timeoutMs: renderDurations.chartFetchTimeoutMs,
+      maxBytes: config.FLOTILLA_HUB_CHART_MAX_BYTES,
+      plainHttpHosts: config.FLOTILLA_HUB_CHART_OCI_PLAIN_HTTP_HOSTS,
+    },
   });
 }
