@@ -18,6 +18,8 @@ export interface ApplicationRendererOptions {
   /** Tools run at most this many at a time. */
   readonly concurrency: number;
   readonly isolateNetwork: boolean;
+  /** Address space each tool run may map (prlimit --as); absent: no cap. */
+  readonly maxMemoryBytes?: number | undefined;
   readonly defaultKubeVersion: string;
   /** Charts from chart repositories (index.yaml over http/https); absent: such applications fail to render. */
   readonly charts?: ChartArchives | undefined;
@@ -38,6 +40,7 @@ export class ApplicationRenderer {
       timeoutMs: options.timeoutMs,
       maxOutputBytes: options.maxOutputBytes,
       isolateNetwork: options.isolateNetwork,
+      maxMemoryBytes: options.maxMemoryBytes,
       env: sandboxEnv,
     };
     this.renderers = {

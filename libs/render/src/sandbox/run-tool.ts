@@ -37,7 +37,7 @@ export type ToolResult =
   | { readonly ok: true; readonly stdout: string; readonly stderr: string }
   | {
       readonly ok: false;
-      readonly reason: 'exit' | 'timeout' | 'output-too-large' | 'spawn';
+      readonly reason: 'exit' | 'timeout' | 'output-too-large' | 'memory' | 'spawn';
       readonly message: string;
       readonly stderr: string;
     };
@@ -61,6 +61,12 @@ export function networkIsolation(): { available: boolean; detail: string } {
   if (probe.status === 0) return { available: true, detail: 'unshare --net' };
   return { available: false, detail: (probe.error?.message ?? probe.stderr ?? '').trim() || `exit ${probe.status}` };
 }
+
+/** What Go's runtime (helm, kubectl) prints when an allocation fails under RLIMIT_AS. */
+const outOfMemory =
+  /runtime: out of memory|fatal error: (?:runtime: )?out of memory|failed to reserve page summary memory|cannot allocate memory/;
+
+const firstLine = (text: string) => text.split('\n', 1)[0]!.slice(0, 200);
 
 export function runTool(run: ToolRun): Promise<ToolResult> {
   const argv = [
@@ -132,6 +138,11 @@ export function runTool(run: ToolRun): Promise<ToolResult> {
       clearTimeout(timer);
       const stderr = stderrText();
       if (failure) return resolve({ ok: false, ...failure, stderr });
+      if (code !== 0 && run.rlimits?.addressSpaceBytes && outOfMemory.test(stderr)) {
+        const mib = Math.round(run.rlimits.addressSpaceBytes / (1024 * 1024));
+        const message = `stopped: it needed more than ${mib} MiB of memory (the render memory limit): ${firstLine(stderr)}`;
+        return resolve({ ok: false, reason: 'memory', message, stderr });
+      }
       if (code !== 0) {
         const message = stderr || `${run.command} exited with ${code ?? signal}`;
         return resolve({ ok: false, reason: 'exit', message, stderr });

@@ -1,3 +1,4 @@
+import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -32,6 +33,17 @@ export const renderConfigSchema = z.object({
     .int()
     .min(1024)
     .default(4 * 1024 * 1024),
+  /**
+   * The address space each helm or kubectl run may map (`prlimit --as`): a chart or
+   * kustomization that needs more is cut off (`helm-memory`, `kustomize-memory`). Go tools
+   * reserve about 1 GiB before allocating anything, hence the floor; 2 GiB leaves about 1 GiB
+   * of real memory to a render.
+   */
+  FLOTILLA_HUB_RENDER_MAX_MEMORY_BYTES: z.coerce
+    .number()
+    .int()
+    .min(1024 * 1024 * 1024)
+    .default(2 * 1024 * 1024 * 1024),
   /** Tools running at once (each is one process; the hub's cores are shared with its own work). */
   FLOTILLA_HUB_RENDER_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(2),
   /** Where scratch copies of commits are made and removed. */
@@ -117,6 +129,17 @@ export function createApplicationRenderer(
     if (err instanceof RenderToolUnavailableError) throw new RenderConfigError(err.message, { cause: err });
     throw err;
   }
+  // The memory cap is set by util-linux prlimit in front of every tool: without it the cap would silently not hold.
+  const prlimit = spawnSync('prlimit', ['--version'], {
+    timeout: 5_000,
+    encoding: 'utf8',
+    env: { PATH: '/usr/bin:/bin' },
+  });
+  if (prlimit.status !== 0) {
+    throw new RenderConfigError(
+      `FLOTILLA_HUB_RENDER_MAX_MEMORY_BYTES needs prlimit (util-linux) in /usr/bin or /bin: ${prlimit.error?.message ?? prlimit.stderr}`,
+    );
+  }
   const isolation =
     config.FLOTILLA_HUB_RENDER_NETWORK_ISOLATION === 'off' ? { available: false, detail: 'off' } : networkIsolation();
   if (!isolation.available && config.FLOTILLA_HUB_RENDER_NETWORK_ISOLATION === 'required') {
@@ -125,7 +148,7 @@ export function createApplicationRenderer(
     );
   }
   logger.log(
-    `renderers: plain; kustomize ${versions.kustomize ?? '(FLOTILLA_HUB_KUBECTL not set)'}; helm ${versions.helm ?? '(FLOTILLA_HUB_HELM not set)'}; tool network ${isolation.available ? 'isolated' : `not isolated (${isolation.detail})`}`,
+    `renderers: plain; kustomize ${versions.kustomize ?? '(FLOTILLA_HUB_KUBECTL not set)'}; helm ${versions.helm ?? '(FLOTILLA_HUB_HELM not set)'}; tool network ${isolation.available ? 'isolated' : `not isolated (${isolation.detail})`}; tool memory ${Math.round(config.FLOTILLA_HUB_RENDER_MAX_MEMORY_BYTES / 1024 / 1024)} MiB`,
   );
   if (!tools.helm || !tools.kubectl)
     logger.warn('applications that need an unset tool fail to render (RenderFailed, code renderer-unavailable)');
@@ -137,6 +160,7 @@ export function createApplicationRenderer(
     maxOutputBytes: config.FLOTILLA_HUB_RENDER_MAX_OUTPUT_BYTES,
     concurrency: config.FLOTILLA_HUB_RENDER_CONCURRENCY,
     isolateNetwork: isolation.available,
+    maxMemoryBytes: config.FLOTILLA_HUB_RENDER_MAX_MEMORY_BYTES,
     defaultKubeVersion: config.FLOTILLA_HUB_RENDER_DEFAULT_KUBE_VERSION,
     charts: new ChartRepositoryFetcher({
       cacheDir: config.FLOTILLA_HUB_CHART_CACHE_DIR,
