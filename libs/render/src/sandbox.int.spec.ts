@@ -161,7 +161,8 @@ describe('rendering untrusted repositories with the real tools', () => {
     expect(errors(r)).toEqual([expect.objectContaining({ code: expect.stringMatching(/^helm-(exit|timeout)$/) })]);
     expect(errors(r)[0]!.reason).toMatch(/nested|exceeded|stopped after/);
     expect(errors(h)).toEqual([
-      expect.objectContaining({ code: expect.stringMatching(/^helm-(timeout|output-too-large)$/) }),
+      // helm holds its output in memory before printing it: the memory cap may stop it first.
+      expect.objectContaining({ code: expect.stringMatching(/^helm-(timeout|output-too-large|memory)$/) }),
     ]);
     expect(elapsed).toBeLessThan(20_000);
     expect(latencies.length).toBeGreaterThan(5);
