@@ -1,6 +1,7 @@
 import { generateKeyPairSync, randomUUID, sign } from 'node:crypto';
 import { create, toBinary } from '@bufbuild/protobuf';
 import { connect, credsAuthenticator, type NatsConnection } from '@nats-io/transport-node';
+import { ApisApi, CoreApi, VersionApi } from '@kubernetes/client-node';
 import { DesiredStatePayloadSchema, DesiredStateSchema, desiredStateSubject, messageMeta } from '@flotilla/contracts';
 import type { RecordedEvent } from '@flotilla/event-store';
 import {
@@ -204,6 +205,37 @@ describe('the GitOps loop: git -> hub -> agents -> three Kubernetes APIs', () =>
   afterAll(async () => {
     await g?.close();
   }, 120_000);
+
+  it('each agent reported at registration the version and API versions its API server serves (Helm renders with them)', async () => {
+    const all = await g.allEvents();
+    for (const c of [eu, us]) {
+      const registered = clusterEvents(all, c, 'ClusterRegistered')[0]!.data as {
+        kubernetesVersion: string;
+        apiVersions?: string[];
+      };
+      // Asked here of the same server, as the agent did.
+      const version = (await c.kc.makeApiClient(VersionApi).getCode()).gitVersion;
+      const [core, groups] = await Promise.all([
+        c.kc.makeApiClient(CoreApi).getAPIVersions(),
+        c.kc.makeApiClient(ApisApi).getAPIVersions(),
+      ]);
+      const served = [...core.versions, ...groups.groups.flatMap((gr) => gr.versions.map((v) => v.groupVersion))];
+      expect({ cluster: c.name, kubernetesVersion: registered.kubernetesVersion }).toEqual({
+        cluster: c.name,
+        kubernetesVersion: version,
+      });
+      expect(registered.apiVersions).toEqual([...new Set(served)].sort());
+    }
+    // The real kube-apiserver the tests build (test/kube/build.sh) is v1.20.2.
+    const real = clusterEvents(all, eu, 'ClusterRegistered')[0]!.data as {
+      kubernetesVersion: string;
+      apiVersions: string[];
+    };
+    expect(real.kubernetesVersion).toMatch(/^v1\.20\.2/);
+    expect(real.apiVersions).toEqual(
+      expect.arrayContaining(['v1', 'apps/v1', 'apiextensions.k8s.io/v1', 'policy/v1beta1']),
+    );
+  });
 
   it('a commit reaches exactly the clusters whose labels match, customised per cluster, synced and healthy', async () => {
     commitA = await g.git.commit('web: first version', {

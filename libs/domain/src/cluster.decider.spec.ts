@@ -48,6 +48,36 @@ describe('cluster decider', () => {
     ]);
   });
 
+  it('given nothing, when registering with the API versions discovery gave, then they are recorded sorted and once', () => {
+    const [event] = clusterDecider.decide(
+      register({ apiVersions: ['v1', 'monitoring.coreos.com/v1', 'apps/v1', 'v1', 'batch/v1beta1'] }),
+      given(),
+    );
+    expect(event!.type === 'ClusterRegistered' && event.data.apiVersions).toEqual([
+      'apps/v1',
+      'batch/v1beta1',
+      'monitoring.coreos.com/v1',
+      'v1',
+    ]);
+  });
+
+  it.each([
+    ['apps/v1 '],
+    ['../v1'],
+    ['apps/v1/Deployment'],
+    ['Apps/v1'],
+    ['apps/'],
+    ['apps/1'],
+    ['a'.repeat(300) + '/v1'],
+  ])(
+    'given nothing, when an agent reports the API version %j, then registration is refused on apiVersions',
+    (apiVersion) => {
+      expect(() => clusterDecider.decide(register({ apiVersions: ['v1', apiVersion] }), given())).toThrow(
+        expect.objectContaining({ field: 'apiVersions' }),
+      );
+    },
+  );
+
   it('given a registered cluster, when registering again, then it conflicts', () => {
     expect(() => clusterDecider.decide(register(), given(registered))).toThrow(ConflictError);
   });

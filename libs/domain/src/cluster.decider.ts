@@ -15,6 +15,12 @@ export type ClusterRegistered = DomainEvent<
     publicKey: string;
     agentVersion: string;
     kubernetesVersion: string;
+    /**
+     * The API group versions its API server served at registration (discovery), sorted;
+     * Helm renders see them as `.Capabilities.APIVersions`. Absent in events recorded before
+     * agents reported them, and when the agent could not read them.
+     */
+    apiVersions?: string[];
     tokenId: string;
     registeredAt: string;
   }
@@ -44,6 +50,7 @@ export type ClusterCommand =
         publicKey: string;
         agentVersion: string;
         kubernetesVersion: string;
+        apiVersions?: readonly string[];
         tokenId: string;
         now: Date;
       };
@@ -74,6 +81,31 @@ function validateVersion(value: string, field: string): void {
   }
 }
 
+/** More than any real API server serves (a few hundred with many CRDs), fewer than would bloat the event. */
+export const apiVersionsMax = 2_000;
+/**
+ * `v1`, `apps/v1`, `monitoring.coreos.com/v1alpha1`: a group that is a DNS subdomain (none for
+ * the core group) and a version that is a DNS-1035 label (what the API server allows a CRD).
+ */
+const apiVersionPattern =
+  /^(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)*\/)?[a-z](?:[a-z0-9-]{0,61}[a-z0-9])?$/;
+
+/** The API versions a cluster reports, deduplicated and sorted; one that is not `group/version` is refused. */
+function validateApiVersions(values: readonly string[]): string[] {
+  if (!Array.isArray(values)) throw new ValidationError('apiVersions must be a list', 'apiVersions');
+  if (values.length > apiVersionsMax)
+    throw new ValidationError(`apiVersions holds more than ${apiVersionsMax} entries`, 'apiVersions');
+  for (const value of values) {
+    if (typeof value !== 'string' || value.length > 253 || !apiVersionPattern.test(value)) {
+      throw new ValidationError(
+        `apiVersions: "${String(value).slice(0, 80)}" is not an API group version such as apps/v1`,
+        'apiVersions',
+      );
+    }
+  }
+  return [...new Set(values)].sort();
+}
+
 export const clusterDecider: Decider<ClusterCommand, ClusterEvent, ClusterState> = {
   initialState: () => ({
     status: 'none',
@@ -97,6 +129,7 @@ export const clusterDecider: Decider<ClusterCommand, ClusterEvent, ClusterState>
         validateVersion(c.agentVersion, 'agentVersion');
         validateVersion(c.kubernetesVersion, 'kubernetesVersion');
         validateLabels(c.labels);
+        const apiVersions = validateApiVersions(c.apiVersions ?? []);
         return [
           {
             type: 'ClusterRegistered',
@@ -107,6 +140,7 @@ export const clusterDecider: Decider<ClusterCommand, ClusterEvent, ClusterState>
               publicKey: c.publicKey,
               agentVersion: c.agentVersion,
               kubernetesVersion: c.kubernetesVersion,
+              ...(apiVersions.length > 0 ? { apiVersions } : {}),
               tokenId: c.tokenId,
               registeredAt: c.now.toISOString(),
             },

@@ -282,6 +282,26 @@ spec:
       expect(app.spec.targets[0]!.helm).toEqual({ releaseName: 'web-eu', valuesFiles: ['values-eu.yaml'] });
     });
 
+    it('given a chart in an OCI registry, when parsed, then oci://host/path is taken and one with credentials or a query is refused', () => {
+      const chart = (repository: string) =>
+        parseApplicationSpec(`${base}  chart: { repository: '${repository}', name: greeter, version: 0.4.1 }
+  targets: [{ group: prod }]
+`).spec.chart;
+      expect(chart('oci://registry.example:5000/charts')).toEqual({
+        repository: 'oci://registry.example:5000/charts',
+        name: 'greeter',
+        version: '0.4.1',
+      });
+      for (const bad of [
+        'oci://user:secret@registry.example/charts',
+        'oci://registry.example/charts?x=1',
+        'oci:///charts',
+      ])
+        expect(() => chart(bad)).toThrow(
+          expect.objectContaining({ issues: [expect.objectContaining({ path: 'spec.chart.repository' })] }),
+        );
+    });
+
     it('given a values file or overlay leaving the source, a bad variable, or directory rules on a chart, when parsed, then each is refused', () => {
       expect(() =>
         parseApplicationSpec(`${base}  helm: { valuesFiles: [../secrets.yaml], values: { a: '\${HOME}' } }

@@ -180,13 +180,33 @@ const helmSchema = z.strictObject({
 
 export type HelmSettings = z.output<typeof helmSchema>;
 
-/** A chart from a Helm chart repository (index.yaml over HTTP) instead of the files at `path`. */
+/** An OCI registry repository: `oci://host[:port]/path`, no credentials, query or fragment in it. */
+function isOciRepository(value: string): boolean {
+  if (!value.startsWith('oci://')) return false;
+  try {
+    const url = new URL(value);
+    return url.host !== '' && url.username === '' && url.password === '' && url.search === '' && url.hash === '';
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * A chart from a Helm chart repository (index.yaml over HTTP) or an OCI registry, instead of
+ * the files at `path`.
+ */
 const chartSchema = z.strictObject({
-  /** The repository's URL (http or https), where its index.yaml is. */
+  /**
+   * The repository's URL: http or https, where its index.yaml is; or `oci://host/path`, the
+   * registry repository the chart was pushed to (`helm push chart.tgz oci://host/path`).
+   */
   repository: z
     .string()
     .url()
-    .refine((url) => /^https?:\/\//.test(url), 'must be an http or https URL'),
+    .refine(
+      (url) => /^https?:\/\//.test(url) || isOciRepository(url),
+      'must be an http or https URL, or oci://host/path',
+    ),
   name: z.string().regex(/^[a-z0-9]([-a-z0-9_.]*[a-z0-9])?$/, 'must be a chart name'),
   /** An exact version: what is deployed must not change when the repository publishes. */
   version: z.string().regex(/^v?\d+\.\d+\.\d+([-+][0-9A-Za-z.+-]*)?$/, 'must be an exact chart version such as 1.2.3'),

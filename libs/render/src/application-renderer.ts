@@ -1,6 +1,8 @@
 import { detectRenderer } from './detect';
 import type { ChartArchives } from './helm/helm.renderer';
 import { HelmRenderer } from './helm/helm.renderer';
+import { ChartSources, OciChartFetcher, type OciChartOptions } from './helm/oci-charts';
+import { ChartRepositoryUnavailableError } from './errors';
 import { KustomizeRenderer } from './kustomize/kustomize.renderer';
 import { PlainRenderer } from './plain.renderer';
 import type { RenderOutcome, RenderRequest, Renderer } from './renderer.port';
@@ -16,8 +18,13 @@ export interface ApplicationRendererOptions {
   /** Tools run at most this many at a time. */
   readonly concurrency: number;
   readonly isolateNetwork: boolean;
+  /** Address space each tool run may map (prlimit --as); absent: no cap. */
+  readonly maxMemoryBytes?: number | undefined;
   readonly defaultKubeVersion: string;
+  /** Charts from chart repositories (index.yaml over http/https); absent: such applications fail to render. */
   readonly charts?: ChartArchives | undefined;
+  /** Charts from OCI registries (`oci://`), pulled with this hub's helm; absent: such applications fail to render. */
+  readonly ociCharts?: Omit<OciChartOptions, 'helm' | 'scratchDir' | 'timeoutMs'> & { timeoutMs: number };
 }
 
 /** The three adapters behind one entry point: picks the renderer an application's files call for. */
@@ -33,6 +40,7 @@ export class ApplicationRenderer {
       timeoutMs: options.timeoutMs,
       maxOutputBytes: options.maxOutputBytes,
       isolateNetwork: options.isolateNetwork,
+      maxMemoryBytes: options.maxMemoryBytes,
       env: sandboxEnv,
     };
     this.renderers = {
@@ -40,9 +48,21 @@ export class ApplicationRenderer {
       kustomize: new KustomizeRenderer(settings, slots),
       helm: new HelmRenderer(settings, slots, {
         defaultKubeVersion: options.defaultKubeVersion,
-        charts: options.charts,
+        charts: this.chartSources(slots),
       }),
     };
+  }
+
+  private chartSources(slots: ToolSlots): ChartArchives | undefined {
+    const { charts, ociCharts, tools, scratchDir } = this.options;
+    const oci =
+      ociCharts && tools.helm ? new OciChartFetcher({ ...ociCharts, helm: tools.helm, scratchDir }, slots) : undefined;
+    if (!charts && !oci) return undefined;
+    const none: ChartArchives = {
+      fetch: () =>
+        Promise.reject(new ChartRepositoryUnavailableError('this hub fetches no charts from chart repositories')),
+    };
+    return new ChartSources(charts ?? none, oci);
   }
 
   async render(request: RenderRequest): Promise<RenderOutcome> {

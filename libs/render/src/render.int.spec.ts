@@ -1,17 +1,21 @@
-import { execFileSync } from 'node:child_process';
+import { execFile, execFileSync } from 'node:child_process';
 import { createServer, type Server } from 'node:http';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
+import { promisify } from 'node:util';
 import { join } from 'node:path';
 
 import { parseApplicationSpec, type Application } from '@flotilla/manifests';
-import { startKubeApiServer, type KubeApiServer } from '@flotilla/testing';
+import { startKubeApiServer, startOciRegistry, type KubeApiServer } from '@flotilla/testing';
 
 import { ApplicationRenderer } from './application-renderer';
 import { ChartRepositoryFetcher } from './helm/chart-repository';
 import type { RenderOutcome } from './renderer.port';
 import type { SourceFile } from './sandbox/scratch';
 import { fixturesDir, k8sTools, readTree, testRenderer } from './testing/render-harness';
+
+/** Async: the registry answers in this process, so a synchronous child would block it. */
+const execFileAsync = promisify(execFile);
 
 const clusters: Array<{ name: string; labels: Record<string, string>; kubeVersion?: string }> = [
   { name: 'eu-1', labels: { env: 'prod', region: 'eu' }, kubeVersion: 'v1.20.2' },
@@ -176,6 +180,7 @@ spec:
     expect(us.spec.template.spec.containers[0].image).toBe('registry.example/web:5.0.0-beta');
     expect(JSON.parse(k(['get', 'configmap', 'shop-web-platform', '-n', 'helm-us-1', '-o', 'json'])).data).toEqual({
       kubeVersion: 'v1.20.0',
+      monitoring: 'false',
       namespace: 'helm-us-1',
     });
     expect(JSON.parse(k(['get', 'configmap', 'shop-cache', '-n', 'helm-eu-1', '-o', 'json'])).data).toEqual({
@@ -228,6 +233,91 @@ spec:
       renderer = testRenderer();
       await new Promise((resolve) => (server ? server.close(resolve) : resolve(undefined)));
       rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('given a chart pushed to an OCI registry on loopback, when rendered for two clusters, then the hub pulls it once with helm, records its digest and each gets its values', async () => {
+    const { helm } = k8sTools();
+    const dir = mkdtempSync(join(tmpdir(), 'flotilla-oci-'));
+    const registry = await startOciRegistry();
+    const cacheDir = mkdtempSync(join(tmpdir(), 'flotilla-chart-cache-'));
+    try {
+      const env = {
+        PATH: process.env.PATH ?? '/usr/bin:/bin',
+        HELM_CACHE_HOME: dir,
+        HELM_CONFIG_HOME: dir,
+        HELM_DATA_HOME: dir,
+        HELM_REGISTRY_CONFIG: join(dir, 'registry.json'),
+      };
+      execFileSync(helm, ['package', join(fixturesDir, 'repo-charts', 'greeter'), '--destination', dir], { env });
+      await execFileAsync(
+        helm,
+        ['push', join(dir, 'greeter-0.4.1.tgz'), `oci://${registry.host}/charts`, '--plain-http'],
+        {
+          env,
+        },
+      );
+      const ociRenderer = testRenderer({
+        ociCharts: { cacheDir, timeoutMs: 30_000, maxBytes: 10 * 1024 * 1024, plainHttpHosts: [] },
+      });
+      const application = app(`metadata: { name: greeter }
+spec:
+  source: platform
+  path: apps/greeter
+  chart: { repository: 'oci://${registry.host}/charts', name: greeter, version: 0.4.1 }
+  helm: { values: { message: 'hello over OCI from \${cluster.labels.region}' } }
+  targets:
+    - selector: { matchLabels: {} }
+      namespace: oci-\${cluster.name}
+`);
+      renderer = ociRenderer;
+      const before = registry.blobDownloads();
+      const { held, outcomes } = await renderAndApply(application, [], 'oci');
+      expect(held).toEqual({ 'eu-1': ['ConfigMap/greeter-greeting'], 'us-1': ['ConfigMap/greeter-greeting'] });
+      // One pull (config and chart layer) for both clusters: the second render came from the cache.
+      expect(registry.blobDownloads() - before).toBe(2);
+      const chart = outcomes['eu-1']!.renderer.chart;
+      expect(chart).toMatch(/^greeter 0\.4\.1 \(sha256:[0-9a-f]{64}\)$/);
+      expect(outcomes['us-1']!.renderer.chart).toBe(chart);
+      // The digest is the manifest's, as the registry serves it.
+      const manifestDigest = await fetch(`http://${registry.host}/v2/charts/greeter/manifests/0.4.1`, {
+        method: 'HEAD',
+      }).then((r) => r.headers.get('docker-content-digest'));
+      expect(chart).toContain(manifestDigest!);
+      expect(JSON.parse(k(['get', 'configmap', 'greeter-greeting', '-n', 'oci-us-1', '-o', 'json'])).data).toEqual({
+        message: 'hello over OCI from us',
+      });
+
+      // A version the registry does not hold: helm's own message, as a render error.
+      const missing = await ociRenderer.render({
+        application: {
+          name: 'greeter',
+          spec: app(`metadata: { name: greeter }
+spec:
+  source: platform
+  path: apps/greeter
+  chart: { repository: 'oci://${registry.host}/charts', name: greeter, version: 9.9.9 }
+  targets: [{ selector: { matchLabels: {} } }]
+`).spec,
+        },
+        target: application.spec.targets[0]!,
+        cluster: clusters[0]!,
+        files: [],
+        limits,
+      });
+      expect(!missing.ok && missing.errors).toEqual([
+        expect.objectContaining({
+          code: 'chart-unavailable',
+          reason: expect.stringMatching(
+            /greeter 9\.9\.9: helm pull oci:\/\/127\.0\.0\.1:\d+\/charts\/greeter --version 9\.9\.9: .*not found/,
+          ),
+        }),
+      ]);
+    } finally {
+      renderer = testRenderer();
+      await registry.stop();
+      rmSync(dir, { recursive: true, force: true });
+      rmSync(cacheDir, { recursive: true, force: true });
     }
   });
 

@@ -161,10 +161,37 @@ describe('rendering untrusted repositories with the real tools', () => {
     expect(errors(r)).toEqual([expect.objectContaining({ code: expect.stringMatching(/^helm-(exit|timeout)$/) })]);
     expect(errors(r)[0]!.reason).toMatch(/nested|exceeded|stopped after/);
     expect(errors(h)).toEqual([
-      expect.objectContaining({ code: expect.stringMatching(/^helm-(timeout|output-too-large)$/) }),
+      // helm holds its output in memory before printing it: the memory cap may stop it first.
+      expect.objectContaining({ code: expect.stringMatching(/^helm-(timeout|output-too-large|memory)$/) }),
     ]);
     expect(elapsed).toBeLessThan(20_000);
     expect(latencies.length).toBeGreaterThan(5);
     expect(Math.max(...latencies)).toBeLessThan(200);
   }, 60_000);
+
+  it('given a chart that builds a huge value in memory without printing it, when rendered, then helm is cut off at the memory limit with a clear reason', async () => {
+    // 2^30 bytes (1 GiB) of doubling strings, only its length printed: the output limit never sees it.
+    const limited = testRenderer({ timeoutMs: 60_000, maxMemoryBytes: 1536 * 1024 * 1024 });
+    const s = spec('chart');
+    const started = performance.now();
+    const outcome = await limited.render({
+      application: { name: 'hostile', spec: s },
+      target: s.targets[0]!,
+      cluster,
+      files: chart({
+        'cm.yaml':
+          'apiVersion: v1\nkind: ConfigMap\nmetadata: { name: big }\ndata:\n' +
+          '{{- $s := "xxxxxxxxxxxxxxxx" }}{{- range until 26 }}{{- $s = printf "%s%s" $s $s }}{{- end }}\n' +
+          '  size: {{ len $s | quote }}\n',
+      }),
+      limits,
+    });
+    expect(errors(outcome)).toEqual([
+      expect.objectContaining({
+        code: 'helm-memory',
+        reason: expect.stringMatching(/^stopped: it needed more than 1536 MiB of memory \(the render memory limit\)/),
+      }),
+    ]);
+    expect(performance.now() - started).toBeLessThan(60_000);
+  });
 });

@@ -25,6 +25,8 @@ export interface ToolSettings extends ToolPaths {
   readonly timeoutMs: number;
   readonly maxOutputBytes: number;
   readonly isolateNetwork: boolean;
+  /** RLIMIT_AS of each tool run (address space; a Go tool needs about 1 GiB before it allocates anything). */
+  readonly maxMemoryBytes?: number | undefined;
   /** The whole environment a tool gets: nothing of the hub's (no credentials, no proxies, no kubeconfig). */
   env(scratch: string): Record<string, string>;
 }

@@ -6,3 +6,4 @@ export * from './ports';
 export * from './nats-server';
 export * from './kube';
 export * from './own-postgres';
+export * from './oci-registry';

@@ -23,6 +23,8 @@ export interface AgentOptions {
   bootstrapCreds?: string;
   agentVersion: string;
   kubernetesVersion: string;
+  /** The API group versions the cluster serves (discovery), reported at registration for Helm's `.Capabilities`. */
+  apiVersions?: readonly string[];
   heartbeatIntervalMs: number;
   /** The agent's state directory: the status outbox, the desired state and the reconcile state live there. */
   stateDir: string;
@@ -198,6 +200,7 @@ async function obtainCredentials(options: AgentOptions): Promise<AgentCredential
     publicKey: user.getPublicKey(),
     agentVersion: options.agentVersion,
     kubernetesVersion: options.kubernetesVersion,
+    apiVersions: options.apiVersions ?? [],
   };
   options.log(`registering cluster ${options.clusterName}`);
   const giveUpAt = Date.now() + durations.registrationGiveUpMs;

@@ -6,6 +6,7 @@ import type { CredentialsStore } from './credentials/agent-credentials';
 import { FileCredentialsStore } from './credentials/file-credentials-store';
 import { KubeSecretCredentialsStore } from './credentials/kube-secret-credentials-store';
 import { AgentError } from './errors';
+import { readClusterCapabilities } from './register/cluster-capabilities';
 
 const log = (line: string) => process.stdout.write(`${new Date().toISOString()} flotilla-agent: ${line}\n`);
 
@@ -21,6 +22,7 @@ async function main(): Promise<number> {
   try {
     let store: CredentialsStore;
     let kubernetesVersion = 'unknown';
+    let apiVersions: string[] = [];
     let reconcile: AgentOptions['reconcile'];
     // Credentials live in a file when one is named, else in a Secret of the agent's namespace;
     // a cluster to reconcile is given by --kubeconfig/--in-cluster (without one the agent only
@@ -39,11 +41,7 @@ async function main(): Promise<number> {
         scope: { namespaces: config.allowNamespaces, kinds: config.allowKinds },
         inventoryNamespace: config.namespace,
       };
-      try {
-        kubernetesVersion = (await kc.makeApiClient(k8s.VersionApi).getCode()).gitVersion;
-      } catch (err) {
-        log(`cannot read the Kubernetes version (${(err as Error).message}); reporting "unknown"`);
-      }
+      ({ kubernetesVersion, apiVersions } = await readClusterCapabilities(kc, log));
     } else {
       store = new FileCredentialsStore(config.credentialsFile!);
     }
@@ -55,6 +53,7 @@ async function main(): Promise<number> {
       ...(config.bootstrapCreds ? { bootstrapCreds: config.bootstrapCreds } : {}),
       agentVersion,
       kubernetesVersion,
+      apiVersions,
       heartbeatIntervalMs: config.heartbeatIntervalMs,
       stateDir: stateDirOf(config),
       ...(reconcile ? { reconcile } : {}),

@@ -1,11 +1,15 @@
 import { findTarget, type ApplicationSpec, type ApplicationTarget } from '@flotilla/manifests';
 import { matchesLabelSelector, type LabelSelector, type Labels } from '../label-selector';
 
-/** A cluster as targeting sees it: its labels at one point of the log. */
+/** A cluster as targeting sees it: its labels at one point of the log (and, for rendering, what its agent reported). */
 export interface TargetableCluster {
   clusterId: string;
   name: string;
   labels: Labels;
+  /** The Kubernetes version its agent reported at registration (`unknown` when it could not read it). */
+  kubernetesVersion?: string | undefined;
+  /** The API group versions its API server served at registration. */
+  apiVersions?: readonly string[] | undefined;
 }
 
 export interface ClusterGroupSelector {

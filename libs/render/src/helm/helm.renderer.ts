@@ -156,6 +156,7 @@ export class HelmRenderer implements Renderer {
           timeoutMs: this.settings.timeoutMs,
           maxOutputBytes: this.settings.maxOutputBytes,
           isolateNetwork: this.settings.isolateNetwork,
+          rlimits: { addressSpaceBytes: this.settings.maxMemoryBytes },
         }),
       );
       const chart = spec.chart ? `${spec.chart.name} ${chartInfo}` : `${chartInfo ?? ''}`.trim();

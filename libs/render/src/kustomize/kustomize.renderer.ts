@@ -53,6 +53,7 @@ export class KustomizeRenderer implements Renderer {
           timeoutMs: this.settings.timeoutMs,
           maxOutputBytes: this.settings.maxOutputBytes,
           isolateNetwork: this.settings.isolateNetwork,
+          rlimits: { addressSpaceBytes: this.settings.maxMemoryBytes },
         }),
       );
       if (!result.ok) {

@@ -15,13 +15,29 @@ export interface ToolRun {
   readonly maxOutputBytes: number;
   /** Run inside a new network namespace (see `networkIsolation`). */
   readonly isolateNetwork: boolean;
+  /** Kernel resource limits set with `prlimit` before the tool starts (util-linux). */
+  readonly rlimits?: ToolLimits | undefined;
+}
+
+export interface ToolLimits {
+  /** RLIMIT_AS: the address space the tool may map; beyond it allocations fail and a Go tool dies. */
+  readonly addressSpaceBytes?: number | undefined;
+  /** RLIMIT_FSIZE: the largest file the tool may write. */
+  readonly fileSizeBytes?: number | undefined;
+}
+
+function prlimitArgs(limits: ToolLimits | undefined): string[] {
+  const args: string[] = [];
+  if (limits?.addressSpaceBytes) args.push(`--as=${limits.addressSpaceBytes}`);
+  if (limits?.fileSizeBytes) args.push(`--fsize=${limits.fileSizeBytes}`);
+  return args.length > 0 ? ['prlimit', ...args, '--'] : [];
 }
 
 export type ToolResult =
   | { readonly ok: true; readonly stdout: string; readonly stderr: string }
   | {
       readonly ok: false;
-      readonly reason: 'exit' | 'timeout' | 'output-too-large' | 'spawn';
+      readonly reason: 'exit' | 'timeout' | 'output-too-large' | 'memory' | 'spawn';
       readonly message: string;
       readonly stderr: string;
     };
@@ -46,10 +62,20 @@ export function networkIsolation(): { available: boolean; detail: string } {
   return { available: false, detail: (probe.error?.message ?? probe.stderr ?? '').trim() || `exit ${probe.status}` };
 }
 
+/** What Go's runtime (helm, kubectl) prints when an allocation fails under RLIMIT_AS. */
+const outOfMemory =
+  /runtime: out of memory|fatal error: (?:runtime: )?out of memory|failed to reserve page summary memory|cannot allocate memory/;
+
+const firstLine = (text: string) => text.split('\n', 1)[0]!.slice(0, 200);
+
 export function runTool(run: ToolRun): Promise<ToolResult> {
-  const [command, args] = run.isolateNetwork
-    ? ['unshare', ['--net', '--map-root-user', '--', run.command, ...run.args]]
-    : [run.command, [...run.args]];
+  const argv = [
+    ...(run.isolateNetwork ? ['unshare', '--net', '--map-root-user', '--'] : []),
+    ...prlimitArgs(run.rlimits),
+    run.command,
+    ...run.args,
+  ];
+  const [command, ...args] = argv as [string, ...string[]];
   return new Promise((resolve) => {
     const child = spawn(command, args, {
       cwd: run.cwd,
@@ -112,6 +138,11 @@ export function runTool(run: ToolRun): Promise<ToolResult> {
       clearTimeout(timer);
       const stderr = stderrText();
       if (failure) return resolve({ ok: false, ...failure, stderr });
+      if (code !== 0 && run.rlimits?.addressSpaceBytes && outOfMemory.test(stderr)) {
+        const mib = Math.round(run.rlimits.addressSpaceBytes / (1024 * 1024));
+        const message = `stopped: it needed more than ${mib} MiB of memory (the render memory limit): ${firstLine(stderr)}`;
+        return resolve({ ok: false, reason: 'memory', message, stderr });
+      }
       if (code !== 0) {
         const message = stderr || `${run.command} exited with ${code ?? signal}`;
         return resolve({ ok: false, reason: 'exit', message, stderr });

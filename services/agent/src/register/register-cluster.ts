@@ -29,6 +29,7 @@ export interface RegistrationInput {
   publicKey: string;
   agentVersion: string;
   kubernetesVersion: string;
+  apiVersions?: readonly string[];
 }
 
 export interface Registration {
@@ -111,6 +112,7 @@ export async function registerCluster(input: RegistrationInput): Promise<Registr
       publicKey: input.publicKey,
       agentVersion: input.agentVersion,
       kubernetesVersion: input.kubernetesVersion,
+      apiVersions: [...(input.apiVersions ?? [])],
       replyKey: replyKey.getPublicKey(),
     });
     const h = natsHeaders();

@@ -63,7 +63,13 @@ export class ToolBundleRenderer implements BundleRenderer {
           files: files.files,
           loadDirectory,
           target,
-          cluster: { name: cluster.name, labels: cluster.labels },
+          // What its agent reported: Helm's `.Capabilities` (the renderer falls back, and says so, when it is absent).
+          cluster: {
+            name: cluster.name,
+            labels: cluster.labels,
+            kubeVersion: cluster.kubernetesVersion,
+            apiVersions: cluster.apiVersions,
+          },
           limits: { maxBundleBytes: this.limits.maxBundleBytes },
         });
         if (result.ok) return { clusterId, ok: true, bundle: result.bundle, renderer: result.renderer };

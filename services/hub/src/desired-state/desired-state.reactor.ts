@@ -115,6 +115,8 @@ export class DesiredStateReactor implements Projection {
           clusterId: event.data.clusterId,
           name: event.data.name,
           labels: event.data.labels ?? {},
+          kubernetesVersion: event.data.kubernetesVersion,
+          apiVersions: event.data.apiVersions,
         });
         return event;
       case 'ClusterLabelsChanged':

@@ -123,9 +123,17 @@ export class DesiredStateRepository {
 
   async putCluster(cluster: TargetableCluster): Promise<void> {
     await this.tx.query(
-      `INSERT INTO desired_reactor_clusters (cluster_id, name, labels) VALUES ($1, $2, $3)
-       ON CONFLICT (cluster_id) DO UPDATE SET name = EXCLUDED.name, labels = EXCLUDED.labels`,
-      [cluster.clusterId, cluster.name, JSON.stringify(cluster.labels)],
+      `INSERT INTO desired_reactor_clusters (cluster_id, name, labels, kubernetes_version, api_versions)
+       VALUES ($1, $2, $3, $4, $5)
+       ON CONFLICT (cluster_id) DO UPDATE SET name = EXCLUDED.name, labels = EXCLUDED.labels,
+         kubernetes_version = EXCLUDED.kubernetes_version, api_versions = EXCLUDED.api_versions`,
+      [
+        cluster.clusterId,
+        cluster.name,
+        JSON.stringify(cluster.labels),
+        cluster.kubernetesVersion ?? null,
+        cluster.apiVersions ? JSON.stringify(cluster.apiVersions) : null,
+      ],
     );
   }
 
@@ -224,10 +232,22 @@ export class DesiredStateRepository {
   }
 
   private async clusters(): Promise<TargetableCluster[]> {
-    const rows: Array<{ cluster_id: string; name: string; labels: Labels }> = await this.tx.query(
-      `SELECT cluster_id, name, labels FROM desired_reactor_clusters ORDER BY cluster_id`,
+    const rows: Array<{
+      cluster_id: string;
+      name: string;
+      labels: Labels;
+      kubernetes_version: string | null;
+      api_versions: string[] | null;
+    }> = await this.tx.query(
+      `SELECT cluster_id, name, labels, kubernetes_version, api_versions FROM desired_reactor_clusters ORDER BY cluster_id`,
     );
-    return rows.map((r) => ({ clusterId: r.cluster_id, name: r.name, labels: r.labels }));
+    return rows.map((r) => ({
+      clusterId: r.cluster_id,
+      name: r.name,
+      labels: r.labels,
+      ...(r.kubernetes_version ? { kubernetesVersion: r.kubernetes_version } : {}),
+      ...(r.api_versions ? { apiVersions: r.api_versions } : {}),
+    }));
   }
 
   private async groups(): Promise<ClusterGroupSelector[]> {

@@ -1,3 +1,4 @@
+import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -33,6 +34,17 @@ export const renderConfigSchema = z.object({
     .int()
     .min(1024)
     .default(4 * 1024 * 1024),
+  /**
+   * The address space each helm or kubectl run may map (`prlimit --as`): a chart or
+   * kustomization that needs more is cut off (`helm-memory`, `kustomize-memory`). Go tools
+   * reserve about 1 GiB before allocating anything, hence the floor; 2 GiB leaves about 1 GiB
+   * of real memory to a render.
+   */
+  FLOTILLA_HUB_RENDER_MAX_MEMORY_BYTES: z.coerce
+    .number()
+    .int()
+    .min(1024 * 1024 * 1024)
+    .default(2 * 1024 * 1024 * 1024),
   /** Tools running at once (each is one process; the hub's cores are shared with its own work). */
   FLOTILLA_HUB_RENDER_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(2),
   /** Where scratch copies of commits are made and removed. */
@@ -50,6 +62,20 @@ export const renderConfigSchema = z.object({
     .default('v1.32.0'),
   /** Charts fetched from chart repositories, one file per digest. */
   FLOTILLA_HUB_CHART_CACHE_DIR: z.string().min(1).default(join(tmpdir(), 'flotilla-charts')),
+  /**
+   * OCI registries (`host` or `host:port`, comma-separated) the hub pulls charts from over
+   * plain HTTP; loopback registries always are, every other one only over TLS.
+   */
+  FLOTILLA_HUB_CHART_OCI_PLAIN_HTTP_HOSTS: z
+    .string()
+    .default('')
+    .transform((value) =>
+      value
+        .split(',')
+        .map((host) => host.trim())
+        .filter(Boolean),
+    )
+    .pipe(z.array(z.string().regex(/^[A-Za-z0-9.-]+(:\d+)?$|^\[[0-9a-fA-F:]+\](:\d+)?$/, 'must be host or host:port'))),
   /** Largest index.yaml or chart archive fetched. */
   FLOTILLA_HUB_CHART_MAX_BYTES: z.coerce
     .number()
@@ -87,6 +113,17 @@ export function createApplicationRenderer(
     if (err instanceof RenderToolUnavailableError) throw new HubConfigError(err.message, { cause: err });
     throw err;
   }
+  // The memory cap is set by util-linux prlimit in front of every tool: without it the cap would silently not hold.
+  const prlimit = spawnSync('prlimit', ['--version'], {
+    timeout: 5_000,
+    encoding: 'utf8',
+    env: { PATH: '/usr/bin:/bin' },
+  });
+  if (prlimit.status !== 0) {
+    throw new HubConfigError(
+      `FLOTILLA_HUB_RENDER_MAX_MEMORY_BYTES needs prlimit (util-linux) in /usr/bin or /bin: ${prlimit.error?.message ?? prlimit.stderr}`,
+    );
+  }
   const isolation =
     config.FLOTILLA_HUB_RENDER_NETWORK_ISOLATION === 'off' ? { available: false, detail: 'off' } : networkIsolation();
   if (!isolation.available && config.FLOTILLA_HUB_RENDER_NETWORK_ISOLATION === 'required') {
@@ -95,7 +132,7 @@ export function createApplicationRenderer(
     );
   }
   logger.log(
-    `renderers: plain; kustomize ${versions.kustomize ?? '(FLOTILLA_HUB_KUBECTL not set)'}; helm ${versions.helm ?? '(FLOTILLA_HUB_HELM not set)'}; tool network ${isolation.available ? 'isolated' : `not isolated (${isolation.detail})`}`,
+    `renderers: plain; kustomize ${versions.kustomize ?? '(FLOTILLA_HUB_KUBECTL not set)'}; helm ${versions.helm ?? '(FLOTILLA_HUB_HELM not set)'}; tool network ${isolation.available ? 'isolated' : `not isolated (${isolation.detail})`}; tool memory ${Math.round(config.FLOTILLA_HUB_RENDER_MAX_MEMORY_BYTES / 1024 / 1024)} MiB`,
   );
   if (!tools.helm || !tools.kubectl)
     logger.warn('applications that need an unset tool fail to render (RenderFailed, code renderer-unavailable)');
@@ -107,11 +144,18 @@ export function createApplicationRenderer(
     maxOutputBytes: config.FLOTILLA_HUB_RENDER_MAX_OUTPUT_BYTES,
     concurrency: config.FLOTILLA_HUB_RENDER_CONCURRENCY,
     isolateNetwork: isolation.available,
+    maxMemoryBytes: config.FLOTILLA_HUB_RENDER_MAX_MEMORY_BYTES,
     defaultKubeVersion: config.FLOTILLA_HUB_RENDER_DEFAULT_KUBE_VERSION,
     charts: new ChartRepositoryFetcher({
       cacheDir: config.FLOTILLA_HUB_CHART_CACHE_DIR,
       timeoutMs: renderDurations.chartFetchTimeoutMs,
       maxBytes: config.FLOTILLA_HUB_CHART_MAX_BYTES,
     }),
+    ociCharts: {
+      cacheDir: config.FLOTILLA_HUB_CHART_CACHE_DIR,
+      timeoutMs: renderDurations.chartFetchTimeoutMs,
+      maxBytes: config.FLOTILLA_HUB_CHART_MAX_BYTES,
+      plainHttpHosts: config.FLOTILLA_HUB_CHART_OCI_PLAIN_HTTP_HOSTS,
+    },
   });
 }

@@ -63,8 +63,14 @@ describe('the hub renders Kustomize and Helm applications with the real tools (r
   it('renders a chart and an overlay per cluster, records the renderer and tool version, and a broken template moves no cluster', async () => {
     const good = await git.commit('first', fixtureFiles());
     await hub.addSource('platform', git.url);
-    const eu = await hub.registerCluster('r-eu', { env: 'prod', region: 'eu' });
-    const us = await hub.registerCluster('r-us', { env: 'staging', region: 'us' });
+    // What each agent read from its API server at registration; a third reported nothing.
+    const eu = await hub.registerCluster(
+      'r-eu',
+      { env: 'prod', region: 'eu' },
+      { kubernetesVersion: 'v1.20.2', apiVersions: ['apps/v1', 'monitoring.coreos.com/v1', 'v1'] },
+    );
+    const us = await hub.registerCluster('r-us', { env: 'staging', region: 'us' }, { kubernetesVersion: 'v1.31.4' });
+    const ap = await hub.registerCluster('r-ap', { env: 'staging', region: 'ap' }, { kubernetesVersion: 'unknown' });
     expect((await hub.observer.request('platform', 30_000)) as object).toMatchObject({ ok: true });
     const head = (await since(0)).at(-1)!.position;
     await hub.createApplication('shop', {
@@ -93,16 +99,39 @@ describe('the hub renders Kustomize and Helm applications with the real tools (r
       [
         ['shop', eu, good],
         ['shop', us, good],
+        ['shop', ap, good],
         ['web', eu, good],
         ['web', us, good],
+        ['web', ap, good],
       ].sort(),
     );
-    expect(rendered.find((d) => d.application === 'shop')!.renderer).toMatchObject({
+    const shopOf = (clusterId: string) =>
+      rendered.find((d) => d.application === 'shop' && d.clusterId === clusterId) as Rendered & {
+        bundleDigest: string;
+      };
+    expect(shopOf(eu).renderer).toMatchObject({
       kind: 'helm',
       tool: 'helm v3.17.2',
       chart: 'web 1.2.3',
-      kubeVersion: expect.stringMatching(/^v1\.32\.0 \(default/),
+      kubeVersion: 'v1.20.2 (reported by the cluster)',
     });
+    expect(shopOf(us).renderer!.kubeVersion).toBe('v1.31.4 (reported by the cluster)');
+    expect(shopOf(ap).renderer!.kubeVersion).toMatch(/^v1\.32\.0 \(default: the cluster reported no version/);
+    // The chart's `.Capabilities` are each cluster's own: the platform ConfigMap says so.
+    const platformData = async (clusterId: string) => {
+      const [row] = await hub.store.dataSource.query(`SELECT content FROM bundles WHERE digest = $1`, [
+        shopOf(clusterId).bundleDigest,
+      ]);
+      const list = JSON.parse(row.content as string) as Array<{
+        kind: string;
+        metadata: { name: string };
+        data?: Record<string, string>;
+      }>;
+      return list.find((o) => o.kind === 'ConfigMap' && o.metadata.name.endsWith('-platform'))!.data;
+    };
+    expect(await platformData(eu)).toMatchObject({ kubeVersion: 'v1.20.2', monitoring: 'true' });
+    expect(await platformData(us)).toMatchObject({ kubeVersion: 'v1.31.4', monitoring: 'false' });
+    expect(await platformData(ap)).toMatchObject({ kubeVersion: 'v1.32.0', monitoring: 'false' });
     expect(rendered.find((d) => d.application === 'web')!.renderer).toEqual({
       kind: 'kustomize',
       tool: 'kustomize v5.5.0',

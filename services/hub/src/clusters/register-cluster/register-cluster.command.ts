@@ -17,6 +17,8 @@ export class RegisterClusterCommand extends Command<RegisterClusterResult> {
     readonly publicKey: string,
     readonly agentVersion: string,
     readonly kubernetesVersion: string,
+    /** From discovery (group/version); empty when the agent reports none. */
+    readonly apiVersions: readonly string[] = [],
   ) {
     super();
   }

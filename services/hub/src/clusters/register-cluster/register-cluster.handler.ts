@@ -88,6 +88,7 @@ export class RegisterClusterHandler implements ICommandHandler<RegisterClusterCo
             publicKey: command.publicKey,
             agentVersion: command.agentVersion,
             kubernetesVersion: command.kubernetesVersion,
+            apiVersions: command.apiVersions,
             tokenId: parts.tokenId,
             now,
           },

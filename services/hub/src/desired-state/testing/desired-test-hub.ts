@@ -32,7 +32,12 @@ export interface DesiredTestHub {
   database: TestDatabase;
   /** Appends an event as `actor` (the REST APIs of other capabilities are not needed here). */
   append(streamId: string, type: string, data: unknown, actor?: string): Promise<void>;
-  registerCluster(name: string, labels: Record<string, string>): Promise<string>;
+  /** As its agent would: `reported` is what it read from its API server (default v1.20.2, no API versions). */
+  registerCluster(
+    name: string,
+    labels: Record<string, string>,
+    reported?: { kubernetesVersion: string; apiVersions?: string[] },
+  ): Promise<string>;
   createApplication(name: string, spec: Record<string, unknown>, actor?: string): Promise<void>;
   addSource(name: string, url: string): Promise<void>;
   /** A NATS connection with the permissions of the cluster's agent. */
@@ -110,7 +115,7 @@ export async function startDesiredTestHub(options: { maxBundleBytes?: number } =
       nats,
       database,
       append,
-      async registerCluster(name, labels) {
+      async registerCluster(name, labels, reported = { kubernetesVersion: 'v1.20.2' }) {
         const clusterId = `c${randomBytes(8).toString('hex')}`;
         await append(
           `cluster-${clusterId}`,
@@ -121,7 +126,8 @@ export async function startDesiredTestHub(options: { maxBundleBytes?: number } =
             labels,
             publicKey: createUser().getPublicKey(),
             agentVersion: '0.1.0',
-            kubernetesVersion: 'v1.20.2',
+            kubernetesVersion: reported.kubernetesVersion,
+            ...(reported.apiVersions ? { apiVersions: reported.apiVersions } : {}),
             tokenId: randomBytes(6).toString('hex'),
             registeredAt: new Date().toISOString(),
           },

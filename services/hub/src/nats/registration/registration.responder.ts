@@ -183,6 +183,7 @@ export class RegistrationResponder implements OnApplicationBootstrap, OnModuleDe
           request.publicKey,
           request.agentVersion,
           request.kubernetesVersion,
+          request.apiVersions,
         ),
       );
     } catch (err) {
