@@ -13,6 +13,8 @@ export interface AssignedApplicationPolicy {
   prune: boolean;
   driftMode: 'detect' | 'correct';
   ignoredFields: Record<string, string[]>;
+  adopt?: true;
+  createNamespace?: true;
 }
 
 /** As in the hub's DesiredStateAssigned event. */
@@ -137,6 +139,8 @@ export function verifyDesiredState(
         prune: app.policy?.prune ?? false,
         driftMode,
         ignoredFields,
+        ...(app.policy?.adopt ? { adopt: true as const } : {}),
+        ...(app.policy?.createNamespace ? { createNamespace: true as const } : {}),
       },
       ...(app.syncRequest !== undefined ? { syncRequest: app.syncRequest } : {}),
     };

@@ -193,6 +193,8 @@ export class ReconcileLoop {
       prune: app.policy.prune,
       driftMode: app.policy.driftMode,
       ignoredFields: app.policy.ignoredFields,
+      ...(app.policy.adopt ? { adopt: true } : {}),
+      ...(app.policy.createNamespace && app.namespace ? { createNamespace: app.namespace } : {}),
     };
 
     let bundle: Bundle;
@@ -362,7 +364,20 @@ export function syncKey(app: AssignedApplication): string {
     .sort()
     .map((k) => [k, [...(ignoredFields[k] ?? [])].sort()]);
   const forced = [app.commit, app.syncRequest ?? ''];
-  return JSON.stringify([app.bundleDigest, app.namespace ?? '', automated, prune, driftMode, fields, ...forced]);
+  // Only when set, so keys of assignments made before these options existed stay the same.
+  const options = [app.policy.adopt ? 'adopt' : '', app.policy.createNamespace ? 'createNamespace' : ''].filter(
+    Boolean,
+  );
+  return JSON.stringify([
+    app.bundleDigest,
+    app.namespace ?? '',
+    automated,
+    prune,
+    driftMode,
+    fields,
+    ...forced,
+    ...options,
+  ]);
 }
 
 async function pool(tasks: Array<() => Promise<void>>, limit: number): Promise<void> {

@@ -183,6 +183,16 @@ export class DesiredStateRepository {
     return out;
   }
 
+  /** A stored bundle's objects (its canonical JSON parsed), or undefined when the hub does not hold it. */
+  async bundleObjects(digest: string): Promise<unknown[] | undefined> {
+    const [row]: Array<{ content: string }> = await this.tx.query(`SELECT content FROM bundles WHERE digest = $1`, [
+      digest,
+    ]);
+    if (!row) return undefined;
+    const parsed: unknown = JSON.parse(row.content);
+    return Array.isArray(parsed) ? parsed : undefined;
+  }
+
   async storeBundle(digest: string, content: string, size: number): Promise<void> {
     await this.tx.query(
       `INSERT INTO bundles (digest, content, size) VALUES ($1, $2, $3) ON CONFLICT (digest) DO NOTHING`,
