@@ -222,4 +222,52 @@ describe('adoption: objects that exist and are not the application’s (real hub
     expect(history.code).toBe(0);
     expect(history.stdout).toContain('code: object-conflict');
   });
+
+  it('createNamespace: the agent creates the missing target namespace; without it the apply fails with NotFound', async () => {
+    const appYaml = (name: string, namespace: string, create: boolean) => `apiVersion: flotilla.dev/v1
+kind: Application
+metadata:
+  name: ${name}
+spec:
+  source: platform
+  path: apps/plain
+  targets:
+    - selector:
+        matchLabels: { env: prod }
+      namespace: ${namespace}
+  syncPolicy:
+    automated: true
+    createNamespace: ${create}
+`;
+    const sha = await g.git.commit('plain: a ConfigMap without a namespace', {
+      'apps/plain/cm.yaml': 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: plain\ndata: { a: "1" }\n',
+    });
+    expect(await g.webhook({ after: sha })).toBe(202);
+    await eventually(
+      async () =>
+        (await g.fleet.events({ types: ['CommitObserved'] })).some((e) => (e.data as { sha: string }).sha === sha)
+          ? true
+          : undefined,
+      settleMs,
+      'CommitObserved of the plain commit',
+    );
+    expect((await g.putApplication('made', appYaml('made', 'made-by-agent', true))).status).toBe(201);
+    expect((await g.putApplication('unmade', appYaml('unmade', 'made-by-nobody', false))).status).toBe(201);
+
+    const made = await run('apps', 'status', 'made', '--wait', '--timeout', '100s');
+    expect(made.code).toBe(0);
+    const view = await run('apps', 'status', 'made', '--cluster', 'eu-real');
+    expect(view.stdout).toMatch(
+      /^Namespace\s+-\s+made-by-agent\s+created\s+.*namespace made-by-agent created \(createNamespace\)$/m,
+    );
+    expect(view.stdout).toMatch(/^ConfigMap\s+made-by-agent\s+plain\s+created\s+healthy\s/m);
+    expect((await readConfigMap(eu, 'made-by-agent', 'plain'))?.data).toEqual({ a: '1' });
+    const ns = await eu.core.readNamespace({ name: 'made-by-agent' });
+    expect(ns.metadata?.labels?.['flotilla.dev/application']).toBe('made');
+    expect((await run('apps', 'list')).stdout).toMatch(/create-namespace/);
+
+    const unmade = await run('apps', 'status', 'unmade', '--wait', '--timeout', '20s');
+    expect(unmade.code).toBe(1);
+    expect(unmade.stderr).toMatch(/NotFound: namespaces "made-by-nobody" not found/);
+  });
 });
