@@ -85,6 +85,10 @@ export class DesiredStateReactor implements Projection {
           credentialsRef: event.data.credentialsRef ?? null,
         });
         return undefined;
+      case 'SourceChanged':
+        // Where files are read from; the newest commit stays until the next fetch of the (new) branch.
+        await repository.changeSource(event.data.name, event.data.branch, event.data.credentialsRef ?? null);
+        return undefined;
       case 'SourceRemoved':
         await repository.removeSource(event.data.name);
         return undefined;

@@ -63,6 +63,14 @@ export class DesiredStateRepository {
     );
   }
 
+  async changeSource(name: string, branch: string, credentialsRef: string | null): Promise<void> {
+    await this.tx.query(`UPDATE desired_reactor_sources SET branch = $2, credentials_ref = $3 WHERE name = $1`, [
+      name,
+      branch,
+      credentialsRef,
+    ]);
+  }
+
   async removeSource(name: string): Promise<void> {
     await this.tx.query(`DELETE FROM desired_reactor_sources WHERE name = $1`, [name]);
   }
