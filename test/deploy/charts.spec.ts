@@ -10,8 +10,8 @@ import { agentManifests } from '../../services/cli/src/commands/agent-manifests'
 /**
  * The Helm charts under deploy/charts with the real helm (lint, template) and every rendered
  * object accepted by the real kube-apiserver (`kubectl apply --server-side --dry-run=server`),
- * for the default values and two other value sets each. The agent chart's RBAC is the same
- * as deploy/agent/rbac*.yaml (proven as the agent's ServiceAccount by libs/kube's
+ * for the default values and two other value sets each. The agent chart's RBAC, in both
+ * profiles (namespaces, cluster), is the same as deploy/agent/rbac*.yaml (proven as the agent's ServiceAccount by libs/kube's
  * rbac.int.spec.ts) and as what `flotilla clusters join` prints; the plain manifests under
  * deploy/manifests are the hub chart rendered, and kustomize builds them.
  */
@@ -154,6 +154,25 @@ describe('deploy/charts with the real helm and kube-apiserver', () => {
     const sorted = (list: Obj[]) => list.map(strip).sort((a, b) => key(a).localeCompare(key(b)));
     expect(sorted(fromChart)).toEqual(sorted(fromFiles));
     expect(sorted(fromJoin)).toEqual(sorted(fromFiles));
+
+    // The cluster-wide profile: rbac.yaml plus rbac-cluster.yaml, nothing per namespace.
+    const clusterFiles = [
+      ...parseDocs(readFileSync(path.join(root, 'deploy/agent/rbac.yaml'), 'utf8')),
+      ...parseDocs(readFileSync(path.join(root, 'deploy/agent/rbac-cluster.yaml'), 'utf8')),
+    ].filter((o) => rbacKinds.includes(o.kind));
+    const clusterChart = parseDocs(
+      await template('flotilla-agent', 'flotilla-system', [...agentRequired, '--set', 'rbac.profile=cluster']),
+    ).filter((o) => rbacKinds.includes(o.kind));
+    const clusterJoin = agentManifests({
+      clusterName: 'eu-1',
+      natsUrl: 'nats://hub.example.com:4222',
+      token: 't',
+      bootstrapCreds: 'c',
+      image: 'i',
+      rbacProfile: 'cluster',
+    }).filter((o) => rbacKinds.includes(o.kind as string)) as Obj[];
+    expect(sorted(clusterChart)).toEqual(sorted(clusterFiles));
+    expect(sorted(clusterJoin)).toEqual(sorted(clusterFiles));
   });
 
   it('deploy/manifests/hub is the hub chart rendered with its defaults, and kustomize builds it', async () => {

@@ -189,6 +189,53 @@ describe('flotilla sources and apps against a running hub', () => {
     expect(unknown.code).toBe(1);
     expect(unknown.stderr).toMatch(/source "nope" not found/);
   });
+
+  it('sources update changes a source in place (webhook secret, branch, interval), recorded with the actor', async () => {
+    const added = await run([
+      'sources',
+      'update',
+      'platform',
+      '--webhook-secret-ref',
+      'github-hook',
+      '--interval',
+      '5m',
+    ]);
+    expect(added).toMatchObject({ code: 0, stderr: '' });
+    expect(added.stdout).toBe('source platform updated: interval 2m -> 5m, webhook secret none -> github-hook\n');
+    const json = JSON.parse((await run(['sources', 'get', 'platform', '-o', 'json'])).stdout);
+    expect(json).toMatchObject({ webhookSecretRef: 'github-hook', pollIntervalSeconds: 300, branch: 'main' });
+    const changed = (await hub.events('platform')).filter((e) => e.type === 'SourceChanged');
+    expect(changed).toHaveLength(1);
+    expect(changed[0]!.data).toEqual({
+      name: 'platform',
+      branch: 'main',
+      pollIntervalSeconds: 300,
+      webhookSecretRef: 'github-hook',
+      changed: ['pollIntervalSeconds', 'webhookSecretRef'],
+    });
+    expect(changed[0]!.metadata.actor).toMatch(/\S/);
+
+    // The same again records nothing; clearing a reference and changing the branch do.
+    expect((await run(['sources', 'update', 'platform', '--interval', '5m'])).stdout).toBe(
+      'source platform unchanged\n',
+    );
+    expect((await hub.events('platform')).filter((e) => e.type === 'SourceChanged')).toHaveLength(1);
+    const cleared = await run(['sources', 'update', 'platform', '--no-webhook-secret-ref', '--branch', 'release']);
+    expect(cleared.stdout).toBe(
+      'source platform updated: branch main -> release, webhook secret github-hook -> none\n',
+    );
+    expect((await hub.events('platform')).filter((e) => e.type === 'SourceChanged')).toHaveLength(2);
+
+    const nothing = await run(['sources', 'update', 'platform']);
+    expect(nothing.code).toBe(2);
+    expect(nothing.stderr).toMatch(/nothing to change/);
+    const bad = await run(['sources', 'update', 'platform', '--webhook-secret-ref', '../etc/passwd']);
+    expect(bad.code).toBe(1);
+    expect(bad.stderr).toMatch(/webhookSecretRef/);
+    const unknown = await run(['sources', 'update', 'nope', '--branch', 'x']);
+    expect(unknown.code).toBe(1);
+    expect(unknown.stderr).toMatch(/source "nope" not found/);
+  });
 });
 
 describe('flotilla apps status --wait against a hub playing a rollout', () => {

@@ -34,6 +34,7 @@ import { historyEventSchema, historyPageSchema, historyQuerySchema, ndjsonMediaT
 import type { ApiRole } from './limits';
 import {
   addSourceSchema,
+  updateSourceSchema,
   refreshSourceResultSchema,
   sourceNameParamsSchema,
   sourceSchema,
@@ -49,7 +50,7 @@ import { createApiTokenSchema, createdApiTokenSchema, apiTokenSchema, tokenIdPar
  * A route's body, query, path parameters and answers are zod schemas; the hub validates
  * requests with the same ones, and the CLI reads answers through their inferred types.
  */
-export type HttpMethod = 'get' | 'post' | 'put' | 'delete';
+export type HttpMethod = 'get' | 'post' | 'put' | 'patch' | 'delete';
 /** Media type -> schema, for a body or an answer offered in more than one form. */
 export type Content = Record<string, z.ZodType>;
 
@@ -77,6 +78,8 @@ export interface Route {
 const sourceEvents = {
   SourceAdded: 'name, url, branch, pollIntervalSeconds, credentialsRef?, webhookSecretRef? (references only)',
   SourceRemoved: 'name',
+  SourceChanged:
+    'name, branch, pollIntervalSeconds, credentialsRef?, webhookSecretRef? (the settings after the change, references only), changed [field names]',
   CommitObserved:
     'source, branch, sha, parents, author {name, email}, authoredAt, committedAt, message, changedPaths, changedPathsTruncated, observedAt; once per new commit, oldest first; a new source records its head only',
   SourceFetchFailed: 'source, reason, at; first failure of a streak only',
@@ -255,6 +258,17 @@ export const routes = {
     params: sourceNameParamsSchema,
     responses: ok(sourceSchema),
     errors: [401, 404],
+  },
+  updateSource: {
+    method: 'patch',
+    path: '/api/v1/sources/{name}',
+    summary: 'Change a source: branch, poll interval, credentials or webhook secret reference',
+    auth: 'operator',
+    params: sourceNameParamsSchema,
+    body: updateSourceSchema,
+    responses: ok(sourceSchema),
+    errors: [400, 401, 403, 404],
+    events: { SourceChanged: sourceEvents.SourceChanged },
   },
   removeSource: {
     method: 'delete',

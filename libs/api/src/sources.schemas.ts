@@ -33,6 +33,16 @@ export const addSourceSchema = z
   })
   .strict();
 
+export const updateSourceSchema = z
+  .object({
+    branch: z.string().min(1).max(255).optional().describe('The branch to follow from now on'),
+    pollIntervalSeconds: z.number().int().min(pollIntervalSecondsMin).max(pollIntervalSecondsMax).optional(),
+    credentialsRef: secretRef.nullable().optional().describe('A file name, or null to stop using credentials'),
+    webhookSecretRef: secretRef.nullable().optional().describe('A file name, or null to turn the webhook off'),
+  })
+  .strict()
+  .describe('Absent fields stay as they are; the URL cannot change (a new URL is a new source)');
+
 export const sourceNameParamsSchema = z.object({ name: z.string() });
 
 export const sourceStatuses = ['pending', 'ok', 'failing'] as const;

@@ -9,6 +9,9 @@ export const APPLICATION_LABEL = 'flotilla.dev/application';
  */
 export const BUNDLE_ANNOTATION = 'flotilla.dev/bundle';
 
+/** On an object in git: this one object may be taken over although it exists and is not ours. */
+export const ADOPT_ANNOTATION = 'flotilla.dev/adopt';
+
 // The application name is a label value and part of the inventory ConfigMap's name.
 const APPLICATION_NAME = /^[a-z0-9]([-a-z0-9]{0,41}[a-z0-9])?$/;
 

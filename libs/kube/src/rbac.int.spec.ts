@@ -156,7 +156,12 @@ const configMap = (ns: string, name: string, data: Record<string, string>): Kube
 
 function application(ns: string, group: string): KubeObject[] {
   return [
-    { apiVersion: 'v1', kind: 'Namespace', metadata: { name: ns, labels: { team: 'shop' } } },
+    // The admin made and bound it: listed in git for its labels, it is adopted explicitly.
+    {
+      apiVersion: 'v1',
+      kind: 'Namespace',
+      metadata: { name: ns, labels: { team: 'shop' }, annotations: { 'flotilla.dev/adopt': 'true' } },
+    },
     {
       apiVersion: 'apiextensions.k8s.io/v1',
       kind: 'CustomResourceDefinition',
@@ -341,7 +346,10 @@ describe("the agent's shipped RBAC (deploy/agent) against the real kube-apiserve
       agentMay({ verb: 'create', resource: 'configmaps', namespace: ns }),
     );
     const r = agentReconciler();
-    const withNs = [{ apiVersion: 'v1', kind: 'Namespace', metadata: { name: ns } }, configMap(ns, 'cfg', {})];
+    const withNs = [
+      { apiVersion: 'v1', kind: 'Namespace', metadata: { name: ns, annotations: { 'flotilla.dev/adopt': 'true' } } },
+      configMap(ns, 'cfg', {}),
+    ];
     expect((await r.sync(app, { digest: 'sha256:1', objects: withNs }, policy())).ok).toBe(true);
 
     const res = await r.sync(app, { digest: 'sha256:2', objects: [configMap(ns, 'cfg', {})] }, policy());
@@ -450,5 +458,55 @@ describe("the agent's shipped RBAC (deploy/agent) against the real kube-apiserve
     // The same name in another namespace is not its credentials.
     await expectForbidden(agentCore.readNamespacedSecret({ name: CREDENTIALS_SECRET, namespace: 'kube-system' }));
     await expectForbidden(agentCore.deleteNamespacedSecret({ name: CREDENTIALS_SECRET, namespace: AGENT_NAMESPACE }));
+  });
+});
+
+// Last in the file: the cluster-wide binding, while it exists, widens what the agent may do.
+describe('createNamespace under the two RBAC profiles (deploy/agent), as the agent ServiceAccount', () => {
+  it('least privilege (namespaces made and bound by a person): the namespace is created, filling it is refused (403)', async () => {
+    const app = dns('mkns');
+    const fresh = dns('fresh');
+    const res = await agentReconciler().sync(
+      app,
+      { digest: 'sha256:1', objects: [configMap(fresh, 'cfg', { a: '1' })] },
+      policy({ createNamespace: fresh }),
+    );
+    expect(res.results[0]).toMatchObject({ ref: { kind: 'Namespace', name: fresh }, action: 'created' });
+    expect(res.ok).toBe(false);
+    expect(res.results[1]).toMatchObject({
+      ref: { kind: 'ConfigMap', name: 'cfg' },
+      action: 'failed',
+      reason: 'Forbidden',
+    });
+    expect(res.results[1]?.message).toMatch(/cannot (get|patch) resource "configmaps" .* in the namespace "fresh-/);
+    expect((await adminCore.readNamespace({ name: fresh })).status?.phase).toBe('Active');
+  });
+
+  it('cluster-wide (rbac-cluster.yaml): a namespace the agent creates is filled, as any other', async () => {
+    await createAll(manifests('rbac-cluster.yaml'));
+    try {
+      const fresh = dns('fresh');
+      await until('the cluster-wide binding reaches the authorizer', () =>
+        agentMay({ verb: 'patch', resource: 'configmaps', namespace: fresh }),
+      );
+      const res = await agentReconciler().sync(
+        dns('mkns'),
+        { digest: 'sha256:1', objects: [configMap(fresh, 'cfg', { a: '1' })] },
+        policy({ createNamespace: fresh }),
+      );
+      expect(res.results.map((x) => [x.ref.kind, x.action])).toEqual([
+        ['Namespace', 'created'],
+        ['ConfigMap', 'created'],
+      ]);
+      expect(res.ok).toBe(true);
+      expect((await adminCore.readNamespacedConfigMap({ name: 'cfg', namespace: fresh })).data).toEqual({ a: '1' });
+      // Still never a Namespace deletion, nor cluster-wide RBAC.
+      await expectForbidden(agentCore.deleteNamespace({ name: fresh }));
+      expect(
+        await agentMay({ verb: 'create', group: 'rbac.authorization.k8s.io', resource: 'clusterrolebindings' }),
+      ).toBe(false);
+    } finally {
+      await admin.makeApiClient(RbacAuthorizationV1Api).deleteClusterRoleBinding({ name: 'flotilla-agent-reconciler' });
+    }
   });
 });

@@ -14,6 +14,14 @@ export interface SyncPolicy {
   driftMode: 'detect' | 'correct';
   /** JSON pointers per `Kind` (core) or `group/Kind`, never drift; a `*` segment matches any key or index. */
   ignoredFields: Record<string, string[]>;
+  /**
+   * Take over objects that exist and are not this application's (no `flotilla.dev/application`
+   * label naming it, and not in its inventory). Off: each is a conflict (`NotOwned`), left alone;
+   * one object may still opt in with the annotation `flotilla.dev/adopt: "true"` in git.
+   */
+  adopt?: boolean;
+  /** A namespace to create (labelled as ours, never pruned) before applying, when it is missing. */
+  createNamespace?: string;
 }
 
 /**

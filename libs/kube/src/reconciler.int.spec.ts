@@ -13,7 +13,7 @@ import { Reconciler, type ReconcilerOptions } from './reconciler';
 import type { DriftDetected, ReconcileEvent } from './reconcile.events';
 import type { Bundle, SyncPolicy } from './reconcile.types';
 import type { KubeObject } from './resource-ref';
-import { APPLICATION_LABEL, BUNDLE_ANNOTATION, MANAGED_BY_LABEL } from './labels';
+import { ADOPT_ANNOTATION, APPLICATION_LABEL, BUNDLE_ANNOTATION, MANAGED_BY_LABEL } from './labels';
 
 jest.setTimeout(120_000);
 
@@ -340,6 +340,76 @@ describe('Reconciler against the real kube-apiserver', () => {
     expect(await readConfigMap(ns, 'keep')).toBeUndefined();
     expect(await inventoryOf(app)).toBeUndefined();
     expect((await readConfigMap(other, 'gone'))?.data).toEqual({ mine: 'yes' });
+  });
+
+  it('never takes over an object it does not own unless the policy or the object in git says so', async () => {
+    const app = dns('adopt');
+    const ns = await namespace();
+    for (const name of ['hand', 'annotated', 'theirs'])
+      await core.createNamespacedConfigMap({ namespace: ns, body: { metadata: { name }, data: { by: 'hand' } } });
+    await core.patchNamespacedConfigMap(
+      { name: 'theirs', namespace: ns, body: { metadata: { labels: { [APPLICATION_LABEL]: 'other-app' } } } },
+      setHeaderOptions('Content-Type', PatchStrategy.MergePatch),
+    );
+    const annotated = configMap(ns, 'annotated', { by: 'git' });
+    annotated.metadata.annotations = { [ADOPT_ANNOTATION]: 'true' };
+    const objects = [configMap(ns, 'hand', { by: 'git' }), annotated, configMap(ns, 'theirs', { by: 'git' })];
+    const { r } = reconciler();
+    const res = await r.sync(app, { digest: 'sha256:a1', objects }, policy());
+    expect(res.ok).toBe(false);
+    const byName = new Map(res.results.map((x) => [x.ref.name, x]));
+    expect(byName.get('hand')).toMatchObject({ action: 'failed', reason: 'NotOwned' });
+    expect(byName.get('hand')?.message).toBe(
+      `ConfigMap ${ns}/hand exists and was not created by Flotilla; left alone. To take it over, set syncPolicy.adopt: true on application ${app} or annotate the object in git with flotilla.dev/adopt: "true"`,
+    );
+    expect(byName.get('theirs')?.message).toMatch(
+      /^ConfigMap .*\/theirs exists and belongs to application other-app; left alone/,
+    );
+    expect(byName.get('annotated')).toMatchObject({ action: 'configured' });
+    expect((await readConfigMap(ns, 'hand'))?.data).toEqual({ by: 'hand' });
+    expect((await readConfigMap(ns, 'theirs'))?.metadata?.labels?.[APPLICATION_LABEL]).toBe('other-app');
+    expect((await readConfigMap(ns, 'annotated'))?.metadata?.labels?.[APPLICATION_LABEL]).toBe(app);
+    // Only what it applied is its own: a later prune never touches the refused ones.
+    expect((await inventoryOf(app))?.entries.map((e) => e.name)).toEqual(['annotated']);
+    const pruned = await r.sync(app, { digest: 'sha256:a2', objects: [annotated] }, policy());
+    expect(pruned.ok).toBe(true);
+    expect((await readConfigMap(ns, 'hand'))?.data).toEqual({ by: 'hand' });
+
+    const adopted = await r.sync(app, { digest: 'sha256:a3', objects }, policy({ adopt: true }));
+    expect(adopted.ok).toBe(true);
+    expect((await readConfigMap(ns, 'hand'))?.metadata?.labels?.[APPLICATION_LABEL]).toBe(app);
+    expect((await readConfigMap(ns, 'theirs'))?.metadata?.labels?.[APPLICATION_LABEL]).toBe(app);
+    // Once its own (label or inventory uid), no flag is needed any more.
+    expect((await r.sync(app, { digest: 'sha256:a4', objects }, policy())).ok).toBe(true);
+  });
+
+  it('createNamespace makes the missing target namespace (ours, never pruned) and leaves an existing one alone', async () => {
+    const app = dns('mkns');
+    const fresh = dns('fresh');
+    const { r } = reconciler();
+    const res = await r.sync(
+      app,
+      { digest: 'sha256:n1', objects: [configMap(fresh, 'cfg', { a: '1' })] },
+      policy({ createNamespace: fresh }),
+    );
+    expect(res.ok).toBe(true);
+    expect(res.results[0]).toMatchObject({
+      ref: { kind: 'Namespace', name: fresh },
+      action: 'created',
+      message: `namespace ${fresh} created (createNamespace)`,
+    });
+    const ns = await core.readNamespace({ name: fresh });
+    expect(ns.metadata?.labels).toMatchObject({ [MANAGED_BY_LABEL]: 'flotilla', [APPLICATION_LABEL]: app });
+    expect((await readConfigMap(fresh, 'cfg'))?.data).toEqual({ a: '1' });
+    const again = await r.sync(
+      app,
+      { digest: 'sha256:n2', objects: [configMap(fresh, 'cfg', { a: '2' })] },
+      policy({ createNamespace: fresh }),
+    );
+    expect(again.results.map((x) => x.ref.kind)).toEqual(['ConfigMap']);
+    expect((await inventoryOf(app))?.entries.map((e) => e.kind)).toEqual(['ConfigMap']);
+    await r.remove(app);
+    expect((await core.readNamespace({ name: fresh })).status?.phase).toBe('Active');
   });
 
   it('does not prune when the policy says not to', async () => {

@@ -10,6 +10,7 @@ import { CrdNotEstablishedError, InvalidApplicationNameError } from './errors';
 import { assessHealth, worstHealth } from './health.rules';
 import { InventoryStore, type Inventory, type InventoryEntry } from './inventory.store';
 import {
+  ADOPT_ANNOTATION,
   APPLICATION_LABEL,
   BUNDLE_ANNOTATION,
   MANAGED_BY_LABEL,
@@ -252,6 +253,12 @@ export class Reconciler {
     this.api.forgetDiscovery();
     const results: ResourceResult[] = [];
     const previous = await this.inventories.load(application);
+    if (policy.createNamespace) {
+      const created = await this.ensureNamespace(application, policy.createNamespace);
+      if (created) results.push(created);
+    }
+    // Objects this application owns although their label says otherwise (edited by hand).
+    const ownedUids = new Set((previous?.entries ?? []).flatMap((e) => (e.uid ? [e.uid] : [])));
     const candidates: { ref: ResourceRef; body: KubeObject }[] = [];
     const desiredKeys = new Set<string>();
     for (const raw of bundle.objects) {
@@ -306,7 +313,9 @@ export class Reconciler {
     const existedByKey = new Map<string, boolean>();
     for (const phase of applyPhases(sortForApply(candidates.map((c) => c.body)))) {
       const limit = pLimit(this.concurrency);
-      const outcomes = await Promise.all(phase.map((body) => limit(() => this.applyOne(body, policy, crdKinds))));
+      const outcomes = await Promise.all(
+        phase.map((body) => limit(() => this.applyOne(body, policy, crdKinds, { application, ownedUids }))),
+      );
       for (const o of outcomes) {
         results.push(o.result);
         if (o.existed !== undefined) existedByKey.set(refKey(o.result.ref), o.existed);
@@ -431,6 +440,7 @@ export class Reconciler {
     body: KubeObject,
     policy: SyncPolicy,
     crdKinds: ReadonlySet<string>,
+    owner: { application: string; ownedUids: ReadonlySet<string> },
   ): Promise<{ result: ResourceResult; applied?: AppliedObject; live?: KubeObject; existed?: boolean }> {
     let ref = refOf(body);
     // Whether the object was there before we applied: known only once it has been read.
@@ -478,6 +488,8 @@ export class Reconciler {
       const live = await this.api.get(path);
       existed = live !== undefined;
       if (live) {
+        const conflict = ownershipConflict(live, body, owner, policy);
+        if (conflict) return { result: { ref, action: 'failed', reason: 'NotOwned', message: conflict }, existed };
         const predicted = await this.applyBody(target, true);
         if (computeDrift(ref, predicted, live, policy.ignoredFields).length === 0) {
           return { result: { ref, action: 'unchanged' }, applied: target, live };
@@ -490,6 +502,45 @@ export class Reconciler {
       // A 404 on the read or the apply (its namespace is gone, say) means it is not there.
       if (code === 404) existed = false;
       return { result: { ref, action: 'failed', reason, message: redactMessage(ref, message) }, existed };
+    }
+  }
+
+  /**
+   * createNamespace: the application's target namespace, made when missing with our marks
+   * (so a Namespace the application later lists in git is already its own), and never put in
+   * the inventory: deleting the application never deletes a namespace it did not declare.
+   * A namespace that exists is left as it is, whoever made it.
+   */
+  private async ensureNamespace(application: string, name: string): Promise<ResourceResult | undefined> {
+    const ref: ResourceRef = { apiVersion: 'v1', kind: 'Namespace', name };
+    if (!namespaceAllowed(this.options.scope, name)) {
+      return {
+        ref,
+        action: 'failed',
+        reason: 'NotAllowed',
+        message: `namespace ${name} is outside the agent's allowlist`,
+      };
+    }
+    try {
+      const resource = await this.api.discover('v1', 'Namespace');
+      if (!resource) return undefined;
+      const path = this.api.objectPath(ref, resource);
+      if (await this.api.get(path)) return undefined;
+      const body: KubeObject = {
+        apiVersion: 'v1',
+        kind: 'Namespace',
+        metadata: { name, labels: { [MANAGED_BY_LABEL]: MANAGED_BY_VALUE, [APPLICATION_LABEL]: application } },
+      };
+      await this.api.apply(path, body, { fieldManager: this.fieldManager, force: false, dryRun: false });
+      return {
+        ref,
+        action: 'created',
+        reason: 'CreateNamespace',
+        message: `namespace ${name} created (createNamespace)`,
+      };
+    } catch (err) {
+      const { reason, message } = describeApiError(err);
+      return { ref, action: 'failed', reason, message: `createNamespace: ${message}` };
     }
   }
 
@@ -834,6 +885,30 @@ function assertApplicationName(application: string): void {
       `application name ${JSON.stringify(application)} must be a DNS label of at most 43 characters (it names the inventory ConfigMap)`,
     );
   }
+}
+
+/**
+ * Why the live object must not be written, or undefined when it may. Ours: it carries this
+ * application's label, or its uid is in the application's inventory. Anything else (made by
+ * hand, by another tool, or left by another application) is adopted only when the policy or
+ * the object in git says so; Helm refuses the same way (its release-name annotation) and
+ * Fleet does unless `takeOwnership` is set.
+ */
+function ownershipConflict(
+  live: KubeObject,
+  desired: KubeObject,
+  owner: { application: string; ownedUids: ReadonlySet<string> },
+  policy: SyncPolicy,
+): string | undefined {
+  const label = live.metadata.labels?.[APPLICATION_LABEL];
+  if (label === owner.application) return undefined;
+  if (live.metadata.uid && owner.ownedUids.has(live.metadata.uid)) return undefined;
+  if (policy.adopt || desired.metadata.annotations?.[ADOPT_ANNOTATION] === 'true') return undefined;
+  const whose = label ? `belongs to application ${label}` : 'was not created by Flotilla';
+  return (
+    `${formatRef(refOf(desired))} exists and ${whose}; left alone. To take it over, set syncPolicy.adopt: true ` +
+    `on application ${owner.application} or annotate the object in git with ${ADOPT_ANNOTATION}: "true"`
+  );
 }
 
 function validateObject(obj: unknown): string | undefined {

@@ -280,6 +280,14 @@ const syncPolicySchema = z
         z.array(jsonPointer.refine((pointer) => pointer !== '', 'cannot ignore the whole object')),
       )
       .default({}),
+    /**
+     * Off when absent: an object that exists on the cluster and is not this application's (made
+     * by hand, by another tool or left by another application) is a conflict, left alone. On:
+     * such objects are taken over. One object can opt in with the annotation `flotilla.dev/adopt: "true"`.
+     */
+    adopt: z.boolean().optional(),
+    /** Off when absent: the target namespace must exist. On: the agent creates it when missing. */
+    createNamespace: z.boolean().optional(),
   })
   .default({ automated: false, prune: false, driftMode: 'detect', ignoredFields: {} });
 

@@ -6,6 +6,10 @@ export interface AssignedPolicy {
   prune: boolean;
   driftMode: 'detect' | 'correct';
   ignoredFields: Record<string, string[]>;
+  /** Present only when true (older assignments have neither): take over objects that are not the application's. */
+  adopt?: true;
+  /** Present only when true: the agent creates the target namespace when missing. */
+  createNamespace?: true;
 }
 
 /** One application in a cluster's desired state: what to run, from which commit, as which bundle. */

@@ -15,6 +15,8 @@ export function assignedApplication(input: {
     prune: input.spec.syncPolicy.prune,
     driftMode: input.spec.syncPolicy.driftMode,
     ignoredFields: sortedRecord(input.spec.syncPolicy.ignoredFields),
+    ...(input.spec.syncPolicy.adopt ? { adopt: true as const } : {}),
+    ...(input.spec.syncPolicy.createNamespace ? { createNamespace: true as const } : {}),
   };
   const namespace =
     input.target.namespace === undefined

@@ -106,6 +106,41 @@ describe('source decider', () => {
     });
   });
 
+  describe('updating', () => {
+    const update = (data: Record<string, unknown>) =>
+      ({ type: 'UpdateSource', data: { name: 'apps', ...data } }) as const;
+    it('given a source, when its webhook secret and branch change, then SourceChanged holds the new settings and what changed', () => {
+      const events = sourceDecider.decide(update({ webhookSecretRef: 'hook', branch: 'release' }), given(added));
+      expect(events).toEqual([
+        {
+          type: 'SourceChanged',
+          data: {
+            name: 'apps',
+            branch: 'release',
+            pollIntervalSeconds: 60,
+            webhookSecretRef: 'hook',
+            changed: ['branch', 'webhookSecretRef'],
+          },
+        },
+      ]);
+      expect(fold(sourceDecider, [added, ...events])).toMatchObject({ branch: 'release', webhookSecretRef: 'hook' });
+    });
+    it('when nothing changes, then nothing is recorded; null clears a reference', () => {
+      const withHook = given(added, ...sourceDecider.decide(update({ webhookSecretRef: 'hook' }), given(added)));
+      expect(sourceDecider.decide(update({ webhookSecretRef: 'hook', branch: 'main' }), withHook)).toEqual([]);
+      const cleared = sourceDecider.decide(update({ webhookSecretRef: null }), withHook);
+      expect(cleared).toEqual([
+        expect.objectContaining({ data: expect.objectContaining({ changed: ['webhookSecretRef'] }) }),
+      ]);
+      expect(cleared[0]!.data).not.toHaveProperty('webhookSecretRef');
+    });
+    it('when the source is unknown or a value is invalid, then it is refused', () => {
+      expect(() => sourceDecider.decide(update({ branch: 'x' }), given())).toThrow(NotFoundError);
+      expect(() => sourceDecider.decide(update({ webhookSecretRef: '../x' }), given(added))).toThrow(ValidationError);
+      expect(() => sourceDecider.decide(update({ pollIntervalSeconds: 0 }), given(added))).toThrow(ValidationError);
+    });
+  });
+
   describe('observing commits', () => {
     it('given a new source, when the first fetch sees several commits, then only the head is observed', () => {
       const events = sourceDecider.decide(record(fetched(sha(3), [commit(2), commit(3)])), given(added));

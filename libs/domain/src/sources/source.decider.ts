@@ -38,6 +38,18 @@ export type SourceAdded = DomainEvent<
   }
 >;
 export type SourceRemoved = DomainEvent<'SourceRemoved', { name: string }>;
+/** The source's settings after an update (the URL never changes: a new URL is a new source), and which changed. */
+export type SourceChanged = DomainEvent<
+  'SourceChanged',
+  {
+    name: string;
+    branch: string;
+    pollIntervalSeconds: number;
+    credentialsRef?: string;
+    webhookSecretRef?: string;
+    changed: Array<'branch' | 'pollIntervalSeconds' | 'credentialsRef' | 'webhookSecretRef'>;
+  }
+>;
 
 export interface ObservedCommit {
   sha: string;
@@ -78,6 +90,7 @@ export type WebhookRejected = DomainEvent<
 export type SourceEvent =
   | SourceAdded
   | SourceRemoved
+  | SourceChanged
   | CommitObserved
   | SourceFetchFailed
   | SourceFetchRecovered
@@ -87,6 +100,7 @@ export type SourceEvent =
 export const sourceEventTypes: readonly SourceEvent['type'][] = [
   'SourceAdded',
   'SourceRemoved',
+  'SourceChanged',
   'CommitObserved',
   'SourceFetchFailed',
   'SourceFetchRecovered',
@@ -122,6 +136,17 @@ export type SourceCommand =
       };
     }
   | { type: 'RemoveSource'; data: { name: string } }
+  | {
+      /** Absent fields stay; `null` clears a reference. */
+      type: 'UpdateSource';
+      data: {
+        name: string;
+        branch?: string;
+        pollIntervalSeconds?: number;
+        credentialsRef?: string | null;
+        webhookSecretRef?: string | null;
+      };
+    }
   | { type: 'RecordFetch'; data: { outcome: FetchOutcome; now: Date } }
   | { type: 'RejectWebhook'; data: { provider: WebhookProvider; reason: WebhookRejectionReason; now: Date } };
 
@@ -214,6 +239,39 @@ export const sourceDecider: Decider<SourceCommand, SourceEvent, SourceState> = {
           },
         ];
       }
+      case 'UpdateSource': {
+        const c = command.data;
+        if (state.status !== 'active') throw notFound(c.name);
+        const ref = (value: string | null | undefined, current: string | null, field: string) =>
+          value === undefined ? current : value === null ? null : validateSecretRef(value, field);
+        const next = {
+          branch: c.branch === undefined ? state.branch : validateBranch(c.branch),
+          pollIntervalSeconds:
+            c.pollIntervalSeconds === undefined
+              ? state.pollIntervalSeconds
+              : validatePollInterval(c.pollIntervalSeconds),
+          credentialsRef: ref(c.credentialsRef, state.credentialsRef, 'credentialsRef'),
+          webhookSecretRef: ref(c.webhookSecretRef, state.webhookSecretRef, 'webhookSecretRef'),
+        };
+        const changed = (['branch', 'pollIntervalSeconds', 'credentialsRef', 'webhookSecretRef'] as const).filter(
+          (field) => next[field] !== state[field],
+        );
+        // Nothing new: nothing recorded (an update is idempotent).
+        if (changed.length === 0) return [];
+        return [
+          {
+            type: 'SourceChanged',
+            data: {
+              name: c.name,
+              branch: next.branch,
+              pollIntervalSeconds: next.pollIntervalSeconds,
+              ...(next.credentialsRef ? { credentialsRef: next.credentialsRef } : {}),
+              ...(next.webhookSecretRef ? { webhookSecretRef: next.webhookSecretRef } : {}),
+              changed: [...changed],
+            },
+          },
+        ];
+      }
       case 'RemoveSource':
         if (state.status !== 'active') throw notFound(command.data.name);
         return [{ type: 'SourceRemoved', data: { name: command.data.name } }];
@@ -275,6 +333,14 @@ export const sourceDecider: Decider<SourceCommand, SourceEvent, SourceState> = {
           status: 'active',
           name: event.data.name,
           url: event.data.url,
+          branch: event.data.branch,
+          pollIntervalSeconds: event.data.pollIntervalSeconds,
+          credentialsRef: event.data.credentialsRef ?? null,
+          webhookSecretRef: event.data.webhookSecretRef ?? null,
+        };
+      case 'SourceChanged':
+        return {
+          ...state,
           branch: event.data.branch,
           pollIntervalSeconds: event.data.pollIntervalSeconds,
           credentialsRef: event.data.credentialsRef ?? null,

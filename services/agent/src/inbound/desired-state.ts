@@ -14,6 +14,8 @@ export interface AssignedPolicy {
   prune: boolean;
   driftMode: 'detect' | 'correct';
   ignoredFields: Record<string, string[]>;
+  adopt?: true;
+  createNamespace?: true;
 }
 
 /** As in the hub's DesiredStateAssigned event. */
@@ -138,6 +140,8 @@ export function verifyDesiredState(
         prune: app.policy?.prune ?? false,
         driftMode,
         ignoredFields,
+        ...(app.policy?.adopt ? { adopt: true as const } : {}),
+        ...(app.policy?.createNamespace ? { createNamespace: true as const } : {}),
       },
       ...(app.syncRequest !== undefined ? { syncRequest: app.syncRequest } : {}),
     };

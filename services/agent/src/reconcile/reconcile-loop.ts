@@ -196,6 +196,8 @@ export class ReconcileLoop {
       prune: app.policy.prune,
       driftMode: app.policy.driftMode,
       ignoredFields: app.policy.ignoredFields,
+      ...(app.policy.adopt ? { adopt: true } : {}),
+      ...(app.policy.createNamespace && app.namespace ? { createNamespace: app.namespace } : {}),
     };
 
     let bundle: Bundle;
@@ -379,5 +381,18 @@ export function syncKey(app: AssignedApplication): string {
     .sort()
     .map((k) => [k, [...(ignoredFields[k] ?? [])].sort()]);
   const forced = [app.commit, app.syncRequest ?? ''];
-  return JSON.stringify([app.bundleDigest, app.namespace ?? '', automated, prune, driftMode, fields, ...forced]);
+  // Only when set, so keys of assignments made before these options existed stay the same.
+  const options = [app.policy.adopt ? 'adopt' : '', app.policy.createNamespace ? 'createNamespace' : ''].filter(
+    Boolean,
+  );
+  return JSON.stringify([
+    app.bundleDigest,
+    app.namespace ?? '',
+    automated,
+    prune,
+    driftMode,
+    fields,
+    ...forced,
+    ...options,
+  ]);
 }

@@ -35,6 +35,8 @@ export function describePolicy(p: Application['spec']['syncPolicy']): string {
     p.automated ? 'auto' : 'manual',
     ...(p.prune ? ['prune'] : []),
     p.driftMode === 'correct' ? 'correct' : 'detect',
+    ...(p.adopt ? ['adopt'] : []),
+    ...(p.createNamespace ? ['create-namespace'] : []),
   ].join(',');
 }
 

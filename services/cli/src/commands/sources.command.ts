@@ -1,7 +1,7 @@
 import { Command } from 'commander';
 import type { ItemList, Source } from '@flotilla/api';
 import { parseDurationSeconds } from '../args/duration';
-import { SourceFetchFailedError } from '../errors';
+import { SourceFetchFailedError, UsageError } from '../errors';
 import { formatAge, type Colour } from '../output/format';
 import { renderFields } from '../output/table';
 import type { CommandContext } from './command-context';
@@ -148,6 +148,67 @@ export function sourcesCommand(ctx: CommandContext): Command {
           : `source ${name} fetched: at ${head}, ${result.newCommits} new commit${result.newCommits === 1 ? '' : 's'}\n`,
       );
     });
+
+  sources
+    .command('update')
+    .description('change a source: branch, poll interval, credentials or webhook secret (recorded with you as actor)')
+    .argument('<name>', 'source name')
+    .option('--branch <branch>', 'branch to follow from now on')
+    .option('--interval <duration>', 'how often the hub polls, e.g. 30s, 5m')
+    .option('--credentials-ref <ref>', "file in the hub's FLOTILLA_HUB_GIT_CREDENTIALS_DIR")
+    .option('--no-credentials-ref', 'stop using credentials')
+    .option(
+      '--webhook-secret-ref <ref>',
+      "file in the hub's FLOTILLA_HUB_GIT_CREDENTIALS_DIR holding the webhook secret",
+    )
+    .option('--no-webhook-secret-ref', 'turn the webhook off')
+    .addHelpText(
+      'after',
+      '\nThe URL cannot change: a new URL is a new source. Options left out stay as they are.\n' +
+        'Example:\n  flotilla sources update platform --webhook-secret-ref github-hook',
+    )
+    .action(
+      async (
+        name: string,
+        options: {
+          branch?: string;
+          interval?: string;
+          credentialsRef?: string | false;
+          webhookSecretRef?: string | false;
+        },
+        command: Command,
+      ) => {
+        const pollIntervalSeconds =
+          options.interval !== undefined ? parseDurationSeconds(options.interval, '--interval') : undefined;
+        // Commander gives `false` for --no-X, and for nothing at all when a --no-X option exists: tell them apart.
+        const given = (flag: string) => command.getOptionValueSource(flag) === 'cli';
+        const body = {
+          ...(options.branch !== undefined ? { branch: options.branch } : {}),
+          ...(pollIntervalSeconds !== undefined ? { pollIntervalSeconds } : {}),
+          ...(given('credentialsRef') ? { credentialsRef: options.credentialsRef || null } : {}),
+          ...(given('webhookSecretRef') ? { webhookSecretRef: options.webhookSecretRef || null } : {}),
+        };
+        if (Object.keys(body).length === 0)
+          throw new UsageError(
+            'nothing to change: give --branch, --interval, --credentials-ref or --webhook-secret-ref',
+          );
+        const before = await ctx.client(command).get<Source>(path(name), { subject: subject(name) });
+        const source = await ctx.client(command).patch<Source>(path(name), body, { subject: subject(name) });
+        const changes = (
+          [
+            ['branch', before.branch, source.branch],
+            ['interval', formatSeconds(before.pollIntervalSeconds), formatSeconds(source.pollIntervalSeconds)],
+            ['credentials', before.credentialsRef ?? 'none', source.credentialsRef ?? 'none'],
+            ['webhook secret', before.webhookSecretRef ?? 'none', source.webhookSecretRef ?? 'none'],
+          ] as const
+        ).filter(([, a, b]) => a !== b);
+        ctx.print(command, source, () =>
+          changes.length === 0
+            ? `source ${name} unchanged\n`
+            : `source ${name} updated: ${changes.map(([what, a, b]) => `${what} ${a} -> ${b}`).join(', ')}\n`,
+        );
+      },
+    );
 
   sources
     .command('remove')

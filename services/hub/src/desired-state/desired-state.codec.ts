@@ -36,6 +36,8 @@ export function encodeDesiredStatePayload(input: {
             automated: app.policy.automated,
             prune: app.policy.prune,
             driftMode: app.policy.driftMode,
+            adopt: app.policy.adopt === true,
+            createNamespace: app.policy.createNamespace === true,
             ignoredFields: Object.fromEntries(
               Object.keys(app.policy.ignoredFields)
                 .sort()

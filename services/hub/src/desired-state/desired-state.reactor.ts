@@ -12,6 +12,7 @@ import type { Bundle } from '@flotilla/manifests';
 import type { BundleRenderer } from './bundle-renderer';
 import { DesiredStateCommitter, Reaction } from './desired-state.committer';
 import { DesiredStateRepository } from './desired-state.repository';
+import { collisions, objectKey } from './object-collisions';
 import { desiredStateReactorHandles, toReactorEvent, type ReactorEvent } from './reactor-events';
 
 export const desiredStateReactorName = 'hub-desired-state-reactor';
@@ -84,6 +85,10 @@ export class DesiredStateReactor implements Projection {
           credentialsRef: event.data.credentialsRef ?? null,
         });
         return undefined;
+      case 'SourceChanged':
+        // Where files are read from; the newest commit stays until the next fetch of the (new) branch.
+        await repository.changeSource(event.data.name, event.data.branch, event.data.credentialsRef ?? null);
+        return undefined;
       case 'SourceRemoved':
         await repository.removeSource(event.data.name);
         return undefined;
@@ -151,6 +156,7 @@ export class DesiredStateReactor implements Projection {
         const app = request.application;
         const source = await repository.source(app.spec.source);
         outcomes = await this.renderer.render({ application: app, commit: request.commit, pairs, source });
+        outcomes = await this.withoutCollisions(name, outcomes, pairs, repository);
         for (const outcome of outcomes) if (outcome.ok) rendered.set(outcome.bundle.digest, outcome.bundle);
       }
       const decision = decideRender(request, outcomes, running);
@@ -163,5 +169,51 @@ export class DesiredStateReactor implements Projection {
       reaction.add(decision, rendered);
       queue.push(...decision.next);
     }
+  }
+
+  /**
+   * A bundle holding an object that another application is assigned on the same cluster does
+   * not render there (see object-collisions.ts); the decision then treats it as any failure.
+   */
+  private async withoutCollisions(
+    application: string,
+    outcomes: Awaited<ReturnType<BundleRenderer['render']>>,
+    pairs: ReturnType<typeof pairsToRender>,
+    repository: DesiredStateRepository,
+  ): Promise<Awaited<ReturnType<BundleRenderer['render']>>> {
+    const keysByDigest = new Map<string, string[]>();
+    const keysOf = async (digest: string): Promise<string[]> => {
+      let keys = keysByDigest.get(digest);
+      if (!keys) {
+        const objects = (await repository.bundleObjects(digest)) ?? [];
+        keys = objects.flatMap((o) => objectKey(o) ?? []);
+        keysByDigest.set(digest, keys);
+      }
+      return keys;
+    };
+    const checked: Awaited<ReturnType<BundleRenderer['render']>> = [];
+    for (const outcome of outcomes) {
+      if (!outcome.ok) {
+        checked.push(outcome);
+        continue;
+      }
+      const others = new Map<string, string>();
+      const assigned = (await repository.desiredState(outcome.clusterId))?.applications ?? [];
+      for (const other of assigned) {
+        if (other.name === application) continue;
+        for (const key of await keysOf(other.bundleDigest)) if (!others.has(key)) others.set(key, other.name);
+      }
+      const clusterName =
+        pairs.find((p) => p.cluster.clusterId === outcome.clusterId)?.cluster.name ?? outcome.clusterId;
+      const found = others.size === 0 ? [] : collisions(outcome.bundle.objects, others, clusterName);
+      if (found.length === 0) checked.push(outcome);
+      else
+        checked.push({
+          clusterId: outcome.clusterId,
+          ok: false,
+          errors: found.map((reason) => ({ file: null, documentIndex: null, code: 'object-conflict', reason })),
+        });
+    }
+    return checked;
   }
 }

@@ -63,6 +63,14 @@ export class DesiredStateRepository {
     );
   }
 
+  async changeSource(name: string, branch: string, credentialsRef: string | null): Promise<void> {
+    await this.tx.query(`UPDATE desired_reactor_sources SET branch = $2, credentials_ref = $3 WHERE name = $1`, [
+      name,
+      branch,
+      credentialsRef,
+    ]);
+  }
+
   async removeSource(name: string): Promise<void> {
     await this.tx.query(`DELETE FROM desired_reactor_sources WHERE name = $1`, [name]);
   }
@@ -189,6 +197,16 @@ export class DesiredStateRepository {
       if (found) out.set(row.cluster_id, found);
     }
     return out;
+  }
+
+  /** A stored bundle's objects (its canonical JSON parsed), or undefined when the hub does not hold it. */
+  async bundleObjects(digest: string): Promise<unknown[] | undefined> {
+    const [row]: Array<{ content: string }> = await this.tx.query(`SELECT content FROM bundles WHERE digest = $1`, [
+      digest,
+    ]);
+    if (!row) return undefined;
+    const parsed: unknown = JSON.parse(row.content);
+    return Array.isArray(parsed) ? parsed : undefined;
   }
 
   async storeBundle(digest: string, content: string, size: number): Promise<void> {

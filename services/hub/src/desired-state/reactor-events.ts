@@ -8,6 +8,7 @@ import type {
   ClusterRegistered,
   CommitObserved,
   SourceAdded,
+  SourceChanged,
   SourceHistoryRewritten,
   SourceRemoved,
 } from '@flotilla/domain';
@@ -15,6 +16,7 @@ import type {
 /** The stored events the reactor reads, typed as their deciders declare them. */
 export type ReactorEvent =
   | SourceAdded
+  | SourceChanged
   | SourceRemoved
   | CommitObserved
   | SourceHistoryRewritten
@@ -28,6 +30,7 @@ export type ReactorEvent =
 /** What the reactor reads from the log; everything else passes by. */
 export const desiredStateReactorHandles = [
   'SourceAdded',
+  'SourceChanged',
   'SourceRemoved',
   'CommitObserved',
   'SourceHistoryRewritten',

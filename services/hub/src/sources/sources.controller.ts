@@ -1,14 +1,21 @@
-import { Body, Controller, Delete, Get, HttpCode, Param, Post } from '@nestjs/common';
+import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post } from '@nestjs/common';
 import { CommandBus } from '@nestjs/cqrs';
 import { NotFoundError } from '@flotilla/domain';
 import { CurrentPrincipal, RequireRole, type Principal } from '../auth/principal';
 import { parseInput } from '../common/validation';
 import { AddSourceCommand } from './add-source/add-source.command';
 import { RemoveSourceCommand } from './remove-source/remove-source.command';
+import { UpdateSourceCommand } from './update-source/update-source.command';
 import { durations } from '../durations';
 import { SourceObserver } from './observe-source/source-observer';
 import { SourcesReadModel } from './sources.read-model';
-import { addSourceSchema, type ItemList, type RefreshSourceResult, type Source } from '@flotilla/api';
+import {
+  addSourceSchema,
+  updateSourceSchema,
+  type ItemList,
+  type RefreshSourceResult,
+  type Source,
+} from '@flotilla/api';
 
 @Controller('api/v1/sources')
 export class SourcesController {
@@ -59,6 +66,20 @@ export class SourcesController {
       newCommits: result.recorded.filter((t) => t === 'CommitObserved').length,
       source,
     };
+  }
+
+  /** Operator, like adding: one SourceChanged naming the actor and the fields that changed (none: nothing recorded). */
+  @Patch(':name')
+  @RequireRole('operator')
+  async update(
+    @Param('name') name: string,
+    @Body() body: unknown,
+    @CurrentPrincipal() principal: Principal,
+  ): Promise<Source> {
+    const input = parseInput(updateSourceSchema, body);
+    await this.commands.execute(new UpdateSourceCommand(principal.actor, name, input));
+    await this.readModel.catchUp();
+    return this.get(name);
   }
 
   /** Operator, like adding: removing stops watching but erases nothing (the log keeps every observation). */

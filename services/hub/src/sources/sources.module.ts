@@ -8,6 +8,7 @@ import { SourceWebhookController } from './receive-webhook/source-webhook.contro
 import { GitSourceFiles } from './read-files/git-source-files';
 import { SourceFilesPort } from './read-files/source-files.port';
 import { RemoveSourceHandler } from './remove-source/remove-source.handler';
+import { UpdateSourceHandler } from './update-source/update-source.handler';
 import { SourceSecrets } from './source-secrets';
 import { loadSourcesConfig, SOURCES_CONFIG } from './sources.config';
 import { SourcesController } from './sources.controller';
@@ -25,6 +26,7 @@ import { SourcesReadModel } from './sources.read-model';
     SourcesPoller,
     AddSourceHandler,
     RemoveSourceHandler,
+    UpdateSourceHandler,
     ReceiveWebhookHandler,
     { provide: SourceFilesPort, useClass: GitSourceFiles },
   ],

@@ -33,6 +33,16 @@ export const sourcesProjection: Projection = {
           );
           break;
         }
+        case 'SourceChanged': {
+          const d = event.data;
+          await tx.query(
+            `UPDATE hub_sources SET branch = $2, poll_interval_seconds = $3, credentials_ref = $4,
+               webhook_secret_ref = $5, position = $6
+             WHERE name = $1`,
+            [d.name, d.branch, d.pollIntervalSeconds, d.credentialsRef ?? null, d.webhookSecretRef ?? null, position],
+          );
+          break;
+        }
         case 'SourceRemoved':
           await tx.query(`DELETE FROM hub_sources WHERE name = $1`, [event.data.name]);
           break;

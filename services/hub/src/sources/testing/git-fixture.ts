@@ -43,8 +43,13 @@ export class GitFixture {
   }
 
   /** Writes the files, commits them and returns the new sha. */
-  async commit(message: string, files: Record<string, string>): Promise<string> {
+  /** `null` deletes the file. */
+  async commit(message: string, files: Record<string, string | null>): Promise<string> {
     for (const [file, content] of Object.entries(files)) {
+      if (content === null) {
+        await rm(path.join(this.repoDir, file), { force: true });
+        continue;
+      }
       await mkdir(path.dirname(path.join(this.repoDir, file)), { recursive: true });
       await writeFile(path.join(this.repoDir, file), content);
     }
