@@ -1,3 +1,4 @@
+import type { ObjectPolicy } from '@flotilla/manifests';
 import type { KubeObject, ResourceRef } from './resource-ref';
 
 /** The desired state of one application on this cluster, as rendered by the hub. */
@@ -14,6 +15,12 @@ export interface SyncPolicy {
   driftMode: 'detect' | 'correct';
   /** JSON pointers per `Kind` (core) or `group/Kind`, never drift; a `*` segment matches any key or index. */
   ignoredFields: Record<string, string[]>;
+  /**
+   * What the application may create (the hub's signed policy) and its target namespace: a
+   * bundle holding anything else is refused whole, before anything in the cluster changes.
+   * Absent: not checked (removals, and callers that are not the agent's reconcile loop).
+   */
+  objects?: { policy: ObjectPolicy; targetNamespace?: string | undefined };
 }
 
 /**

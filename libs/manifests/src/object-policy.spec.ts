@@ -38,12 +38,14 @@ describe('checkObjectPolicy: what an application may create', () => {
       );
       expect(violations).toEqual([
         {
+          index: 1,
           object: 'rbac.authorization.k8s.io/ClusterRoleBinding grant-admin',
           rule: 'cluster-scoped-kind',
           reason:
             "rbac.authorization.k8s.io/ClusterRoleBinding grant-admin: cluster-scoped kind rbac.authorization.k8s.io/ClusterRoleBinding is not allowed by the application's policy (allowed cluster-scoped kinds: none)",
         },
         {
+          index: 2,
           object: 'ConfigMap kube-system/leak',
           rule: 'namespace',
           reason:
@@ -99,7 +101,9 @@ describe('checkObjectPolicy: what an application may create', () => {
         clusterScopedKinds: ['rbac.authorization.k8s.io/ClusterRoleBinding'],
       });
       expect(
-        checkObjectPolicy([deployment, clusterAdminBinding, configMapInKubeSystem], granted, { targetNamespace: 'web' }),
+        checkObjectPolicy([deployment, clusterAdminBinding, configMapInKubeSystem], granted, {
+          targetNamespace: 'web',
+        }),
       ).toEqual([]);
     });
 
@@ -115,9 +119,7 @@ describe('checkObjectPolicy: what an application may create', () => {
     it('when namespaces are granted by prefix or by *, then they match as written', () => {
       const team = policy({ namespaces: ['team-*'] });
       expect(checkObjectPolicy([obj('v1', 'ConfigMap', 'a', 'team-a')], team)).toEqual([]);
-      expect(checkObjectPolicy([obj('v1', 'ConfigMap', 'a', 'teams')], team).map((v) => v.rule)).toEqual([
-        'namespace',
-      ]);
+      expect(checkObjectPolicy([obj('v1', 'ConfigMap', 'a', 'teams')], team).map((v) => v.rule)).toEqual(['namespace']);
       expect(checkObjectPolicy([configMapInKubeSystem], policy({ namespaces: ['*'] }))).toEqual([]);
     });
 

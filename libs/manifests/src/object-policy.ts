@@ -32,6 +32,8 @@ export const objectPolicyRules = ['cluster-scoped-kind', 'namespaced-kind', 'nam
 export type ObjectPolicyRule = (typeof objectPolicyRules)[number];
 
 export interface ObjectPolicyViolation {
+  /** Where the object is in the list checked. */
+  index: number;
   /** The object as render errors name it: `rbac.authorization.k8s.io/ClusterRoleBinding grant`, `ConfigMap kube-system/x`. */
   object: string;
   rule: ObjectPolicyRule;
@@ -126,12 +128,12 @@ export function checkObjectPolicy(
     context.targetNamespace === undefined ? '' : ` (${context.targetNamespace}: the target's)`
   }`;
   const violations: ObjectPolicyViolation[] = [];
-  for (const object of objects) {
-    if (!isJsonObject(object)) continue;
+  objects.forEach((object, index) => {
+    if (!isJsonObject(object)) return;
     const apiVersion = getMember(object, 'apiVersion');
     const kind = getMember(object, 'kind');
     const metadata = getMember(object, 'metadata');
-    if (typeof apiVersion !== 'string' || typeof kind !== 'string' || !isJsonObject(metadata)) continue;
+    if (typeof apiVersion !== 'string' || typeof kind !== 'string' || !isJsonObject(metadata)) return;
     const name = getMember(metadata, 'name');
     const rawNamespace = getMember(metadata, 'namespace');
     const namespace = typeof rawNamespace === 'string' && rawNamespace !== '' ? rawNamespace : undefined;
@@ -142,7 +144,7 @@ export function checkObjectPolicy(
       (builtInClusterScopedKinds.has(gk) ? 'Cluster' : namespace === undefined ? 'Cluster' : 'Namespaced');
     const label = `${gk} ${scope === 'Namespaced' && namespace ? `${namespace}/` : ''}${String(name)}`;
     const refuse = (rule: ObjectPolicyRule, why: string) =>
-      violations.push({ object: label, rule, reason: `${label}: ${why}` });
+      violations.push({ index, object: label, rule, reason: `${label}: ${why}` });
     if (scope === 'Cluster') {
       if (!kindMatches(policy.clusterScopedKinds, apiVersion, kind)) {
         const unknown = !builtInClusterScopedKinds.has(gk) && !crdScopes.has(gk) && context.scopeOf === undefined;
@@ -155,11 +157,11 @@ export function checkObjectPolicy(
       } else if (gk === 'Namespace' && typeof name === 'string' && !namespaceMatches(namespaces, name)) {
         refuse('namespace', `namespace ${name} is not one the application may use (${namespacesText})`);
       }
-      continue;
+      return;
     }
     if (namespace !== undefined && !namespaceMatches(namespaces, namespace)) {
       refuse('namespace', `namespace ${namespace} is not allowed by the application's policy (${namespacesText})`);
-      continue;
+      return;
     }
     if (!kindMatches(policy.namespacedKinds, apiVersion, kind)) {
       refuse(
@@ -169,6 +171,6 @@ export function checkObjectPolicy(
         )})`,
       );
     }
-  }
+  });
   return violations;
 }

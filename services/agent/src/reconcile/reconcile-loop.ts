@@ -7,6 +7,7 @@ import {
   type SyncPolicy,
   type SyncResult,
 } from '@flotilla/kube';
+import { defaultObjectPolicy } from '@flotilla/manifests';
 import { backoffDelay } from '../report/backoff';
 import { durations } from '../durations';
 import type { AssignedApplication, DesiredStateFeed, VerifiedDesiredState } from './desired-state-feed';
@@ -43,7 +44,7 @@ export interface ReconcileLoopOptions {
 export const RECONCILE_CONCURRENCY = 4;
 
 // A resource failing for one of these reasons fails again until the bundle changes: no retry.
-const permanentReasons = new Set(['Invalid', 'Duplicate', 'NotAllowed']);
+const permanentReasons = new Set(['Invalid', 'Duplicate', 'NotAllowed', 'OutsidePolicy']);
 
 interface Retry {
   attempt: number;
@@ -193,6 +194,8 @@ export class ReconcileLoop {
       prune: app.policy.prune,
       driftMode: app.policy.driftMode,
       ignoredFields: app.policy.ignoredFields,
+      // A state signed before policies existed carries none: the default (strict) one applies.
+      objects: { policy: app.objectPolicy ?? defaultObjectPolicy, targetNamespace: app.namespace },
     };
 
     let bundle: Bundle;
@@ -351,7 +354,7 @@ function contextOf(app: KnownApplication): AssignmentContext {
 }
 
 /**
- * What makes a new sync necessary: the bundle or the policy; the commit too, so the applied
+ * What makes a new sync necessary: the bundle, the sync or object policy; the commit too, so the applied
  * commit always tracks the desired one (a revert to content already applied still reports
  * the new commit); and a new `apps sync` request, which forces a re-apply, prune and health
  * check of an unchanged bundle.
@@ -362,7 +365,18 @@ export function syncKey(app: AssignedApplication): string {
     .sort()
     .map((k) => [k, [...(ignoredFields[k] ?? [])].sort()]);
   const forced = [app.commit, app.syncRequest ?? ''];
-  return JSON.stringify([app.bundleDigest, app.namespace ?? '', automated, prune, driftMode, fields, ...forced]);
+  // A new object policy is judged again (a grant lets a refused bundle through, a narrower one refuses).
+  const objects = app.objectPolicy ?? null;
+  return JSON.stringify([
+    app.bundleDigest,
+    app.namespace ?? '',
+    automated,
+    prune,
+    driftMode,
+    fields,
+    ...forced,
+    objects,
+  ]);
 }
 
 async function pool(tasks: Array<() => Promise<void>>, limit: number): Promise<void> {

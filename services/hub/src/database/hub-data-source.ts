@@ -11,6 +11,7 @@ import { CreateClusterStateHistory1764410400000 } from '../time-travel/create-cl
 import { CreateDesiredState1764500000000 } from '../desired-state/create-desired-state.migration';
 import { CreateApplicationStatusReadModel1764600000000 } from '../applications/status/create-application-status-read-model.migration';
 import { AddApplicationHealthMessage1764700000000 } from '../applications/status/add-application-health-message.migration';
+import { AddApplicationPolicies1764810000000 } from '../desired-state/add-application-policies.migration';
 
 /** The hub's migrations after the event store's: the read models reference nothing in the log table, but order is fixed for reproducibility. */
 export const hubMigrations = [
@@ -24,6 +25,7 @@ export const hubMigrations = [
   CreateDesiredState1764500000000,
   CreateApplicationStatusReadModel1764600000000,
   AddApplicationHealthMessage1764700000000,
+  AddApplicationPolicies1764810000000,
 ];
 
 /** Any fixed number; it names the lock that serialises hub replicas migrating one database. */

@@ -1,6 +1,7 @@
 import type { RecordedEvent } from '@flotilla/event-store';
 import type {
   ApplicationEvent,
+  ApplicationPolicySet,
   ClusterDeregistered,
   ClusterGroupCreated,
   ClusterGroupDeleted,
@@ -19,6 +20,7 @@ export type ReactorEvent =
   | CommitObserved
   | SourceHistoryRewritten
   | ApplicationEvent
+  | ApplicationPolicySet
   | ClusterRegistered
   | ClusterLabelsChanged
   | ClusterDeregistered
@@ -37,6 +39,7 @@ export const desiredStateReactorHandles = [
   'ApplicationPinned',
   'ApplicationUnpinned',
   'ApplicationSyncRequested',
+  'ApplicationPolicySet',
   'ClusterRegistered',
   'ClusterLabelsChanged',
   'ClusterDeregistered',

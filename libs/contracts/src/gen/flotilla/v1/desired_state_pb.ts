@@ -12,7 +12,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file flotilla/v1/desired_state.proto.
  */
 export const file_flotilla_v1_desired_state: GenFile = /*@__PURE__*/
-  fileDesc("Ch9mbG90aWxsYS92MS9kZXNpcmVkX3N0YXRlLnByb3RvEgtmbG90aWxsYS52MSJaCgxEZXNpcmVkU3RhdGUSJgoEbWV0YRgBIAEoCzIYLmZsb3RpbGxhLnYxLk1lc3NhZ2VNZXRhEg8KB3BheWxvYWQYAiABKAwSEQoJc2lnbmF0dXJlGAMgASgMInMKE0Rlc2lyZWRTdGF0ZVBheWxvYWQSEgoKY2x1c3Rlcl9pZBgBIAEoCRIQCghyZXZpc2lvbhgCIAEoBBI2CgxhcHBsaWNhdGlvbnMYAyADKAsyIC5mbG90aWxsYS52MS5Bc3NpZ25lZEFwcGxpY2F0aW9uItUBChNBc3NpZ25lZEFwcGxpY2F0aW9uEgwKBG5hbWUYASABKAkSDgoGc291cmNlGAIgASgJEg4KBmNvbW1pdBgDIAEoCRIVCg1idW5kbGVfZGlnZXN0GAQgASgJEhYKCW5hbWVzcGFjZRgFIAEoCUgAiAEBEicKBnBvbGljeRgGIAEoCzIXLmZsb3RpbGxhLnYxLlN5bmNQb2xpY3kSGQoMc3luY19yZXF1ZXN0GAcgASgJSAGIAQFCDAoKX25hbWVzcGFjZUIPCg1fc3luY19yZXF1ZXN0ItcBCgpTeW5jUG9saWN5EhEKCWF1dG9tYXRlZBgBIAEoCBINCgVwcnVuZRgCIAEoCBISCgpkcmlmdF9tb2RlGAMgASgJEkIKDmlnbm9yZWRfZmllbGRzGAQgAygLMiouZmxvdGlsbGEudjEuU3luY1BvbGljeS5JZ25vcmVkRmllbGRzRW50cnkaTwoSSWdub3JlZEZpZWxkc0VudHJ5EgsKA2tleRgBIAEoCRIoCgV2YWx1ZRgCIAEoCzIZLmZsb3RpbGxhLnYxLkpzb25Qb2ludGVyczoCOAEiIAoMSnNvblBvaW50ZXJzEhAKCHBvaW50ZXJzGAEgAygJIlUKE0Rlc2lyZWRTdGF0ZVJlcXVlc3QSJgoEbWV0YRgBIAEoCzIYLmZsb3RpbGxhLnYxLk1lc3NhZ2VNZXRhEhYKDmtub3duX3JldmlzaW9uGAIgASgEIkcKDUJ1bmRsZVJlcXVlc3QSJgoEbWV0YRgBIAEoCzIYLmZsb3RpbGxhLnYxLk1lc3NhZ2VNZXRhEg4KBmRpZ2VzdBgCIAEoCSKEAQoOQnVuZGxlUmVzcG9uc2USJgoEbWV0YRgBIAEoCzIYLmZsb3RpbGxhLnYxLk1lc3NhZ2VNZXRhEhEKB2NvbnRlbnQYAiABKAxIABItCgdyZWZ1c2VkGAMgASgLMhouZmxvdGlsbGEudjEuQnVuZGxlUmVmdXNlZEgAQggKBnJlc3VsdCJSCg1CdW5kbGVSZWZ1c2VkEjAKBnJlYXNvbhgBIAEoDjIgLmZsb3RpbGxhLnYxLkJ1bmRsZVJlZnVzYWxSZWFzb24SDwoHbWVzc2FnZRgCIAEoCSqJAQoTQnVuZGxlUmVmdXNhbFJlYXNvbhIlCiFCVU5ETEVfUkVGVVNBTF9SRUFTT05fVU5TUEVDSUZJRUQQABIjCh9CVU5ETEVfUkVGVVNBTF9SRUFTT05fTUFMRk9STUVEEAESJgoiQlVORExFX1JFRlVTQUxfUkVBU09OX05PVF9BU1NJR05FRBACYgZwcm90bzM", [file_flotilla_v1_envelope]);
+  fileDesc("Ch9mbG90aWxsYS92MS9kZXNpcmVkX3N0YXRlLnByb3RvEgtmbG90aWxsYS52MSJaCgxEZXNpcmVkU3RhdGUSJgoEbWV0YRgBIAEoCzIYLmZsb3RpbGxhLnYxLk1lc3NhZ2VNZXRhEg8KB3BheWxvYWQYAiABKAwSEQoJc2lnbmF0dXJlGAMgASgMInMKE0Rlc2lyZWRTdGF0ZVBheWxvYWQSEgoKY2x1c3Rlcl9pZBgBIAEoCRIQCghyZXZpc2lvbhgCIAEoBBI2CgxhcHBsaWNhdGlvbnMYAyADKAsyIC5mbG90aWxsYS52MS5Bc3NpZ25lZEFwcGxpY2F0aW9uIp4CChNBc3NpZ25lZEFwcGxpY2F0aW9uEgwKBG5hbWUYASABKAkSDgoGc291cmNlGAIgASgJEg4KBmNvbW1pdBgDIAEoCRIVCg1idW5kbGVfZGlnZXN0GAQgASgJEhYKCW5hbWVzcGFjZRgFIAEoCUgAiAEBEicKBnBvbGljeRgGIAEoCzIXLmZsb3RpbGxhLnYxLlN5bmNQb2xpY3kSGQoMc3luY19yZXF1ZXN0GAcgASgJSAGIAQESNQoNb2JqZWN0X3BvbGljeRgIIAEoCzIZLmZsb3RpbGxhLnYxLk9iamVjdFBvbGljeUgCiAEBQgwKCl9uYW1lc3BhY2VCDwoNX3N5bmNfcmVxdWVzdEIQCg5fb2JqZWN0X3BvbGljeSJaCgxPYmplY3RQb2xpY3kSEgoKbmFtZXNwYWNlcxgBIAMoCRIcChRjbHVzdGVyX3Njb3BlZF9raW5kcxgCIAMoCRIYChBuYW1lc3BhY2VkX2tpbmRzGAMgAygJItcBCgpTeW5jUG9saWN5EhEKCWF1dG9tYXRlZBgBIAEoCBINCgVwcnVuZRgCIAEoCBISCgpkcmlmdF9tb2RlGAMgASgJEkIKDmlnbm9yZWRfZmllbGRzGAQgAygLMiouZmxvdGlsbGEudjEuU3luY1BvbGljeS5JZ25vcmVkRmllbGRzRW50cnkaTwoSSWdub3JlZEZpZWxkc0VudHJ5EgsKA2tleRgBIAEoCRIoCgV2YWx1ZRgCIAEoCzIZLmZsb3RpbGxhLnYxLkpzb25Qb2ludGVyczoCOAEiIAoMSnNvblBvaW50ZXJzEhAKCHBvaW50ZXJzGAEgAygJIlUKE0Rlc2lyZWRTdGF0ZVJlcXVlc3QSJgoEbWV0YRgBIAEoCzIYLmZsb3RpbGxhLnYxLk1lc3NhZ2VNZXRhEhYKDmtub3duX3JldmlzaW9uGAIgASgEIkcKDUJ1bmRsZVJlcXVlc3QSJgoEbWV0YRgBIAEoCzIYLmZsb3RpbGxhLnYxLk1lc3NhZ2VNZXRhEg4KBmRpZ2VzdBgCIAEoCSKEAQoOQnVuZGxlUmVzcG9uc2USJgoEbWV0YRgBIAEoCzIYLmZsb3RpbGxhLnYxLk1lc3NhZ2VNZXRhEhEKB2NvbnRlbnQYAiABKAxIABItCgdyZWZ1c2VkGAMgASgLMhouZmxvdGlsbGEudjEuQnVuZGxlUmVmdXNlZEgAQggKBnJlc3VsdCJSCg1CdW5kbGVSZWZ1c2VkEjAKBnJlYXNvbhgBIAEoDjIgLmZsb3RpbGxhLnYxLkJ1bmRsZVJlZnVzYWxSZWFzb24SDwoHbWVzc2FnZRgCIAEoCSqJAQoTQnVuZGxlUmVmdXNhbFJlYXNvbhIlCiFCVU5ETEVfUkVGVVNBTF9SRUFTT05fVU5TUEVDSUZJRUQQABIjCh9CVU5ETEVfUkVGVVNBTF9SRUFTT05fTUFMRk9STUVEEAESJgoiQlVORExFX1JFRlVTQUxfUkVBU09OX05PVF9BU1NJR05FRBACYgZwcm90bzM", [file_flotilla_v1_envelope]);
 
 /**
  * What one cluster should run, published by the hub on `flotilla.v1.hub.<clusterId>.desired`
@@ -129,6 +129,15 @@ export type AssignedApplication = Message<"flotilla.v1.AssignedApplication"> & {
    * @generated from field: optional string sync_request = 7;
    */
   syncRequest?: string | undefined;
+
+  /**
+   * What the application may create (the admin's policy), signed with the rest: the agent
+   * refuses a bundle holding anything outside it before it touches the cluster. Absent in
+   * states made before policies existed; the agent then enforces the default policy.
+   *
+   * @generated from field: optional flotilla.v1.ObjectPolicy object_policy = 8;
+   */
+  objectPolicy?: ObjectPolicy | undefined;
 };
 
 /**
@@ -137,6 +146,37 @@ export type AssignedApplication = Message<"flotilla.v1.AssignedApplication"> & {
  */
 export const AssignedApplicationSchema: GenMessage<AssignedApplication> = /*@__PURE__*/
   messageDesc(file_flotilla_v1_desired_state, 2);
+
+/**
+ * Kinds as `<group>/<Kind>`, `<Kind>` for the core group, `<group>/*` or `*`; namespaces as
+ * names, `prefix*` or `*`. The target's own namespace (AssignedApplication.namespace) is
+ * always allowed.
+ *
+ * @generated from message flotilla.v1.ObjectPolicy
+ */
+export type ObjectPolicy = Message<"flotilla.v1.ObjectPolicy"> & {
+  /**
+   * @generated from field: repeated string namespaces = 1;
+   */
+  namespaces: string[];
+
+  /**
+   * @generated from field: repeated string cluster_scoped_kinds = 2;
+   */
+  clusterScopedKinds: string[];
+
+  /**
+   * @generated from field: repeated string namespaced_kinds = 3;
+   */
+  namespacedKinds: string[];
+};
+
+/**
+ * Describes the message flotilla.v1.ObjectPolicy.
+ * Use `create(ObjectPolicySchema)` to create a new message.
+ */
+export const ObjectPolicySchema: GenMessage<ObjectPolicy> = /*@__PURE__*/
+  messageDesc(file_flotilla_v1_desired_state, 3);
 
 /**
  * @generated from message flotilla.v1.SyncPolicy
@@ -172,7 +212,7 @@ export type SyncPolicy = Message<"flotilla.v1.SyncPolicy"> & {
  * Use `create(SyncPolicySchema)` to create a new message.
  */
 export const SyncPolicySchema: GenMessage<SyncPolicy> = /*@__PURE__*/
-  messageDesc(file_flotilla_v1_desired_state, 3);
+  messageDesc(file_flotilla_v1_desired_state, 4);
 
 /**
  * @generated from message flotilla.v1.JsonPointers
@@ -189,7 +229,7 @@ export type JsonPointers = Message<"flotilla.v1.JsonPointers"> & {
  * Use `create(JsonPointersSchema)` to create a new message.
  */
 export const JsonPointersSchema: GenMessage<JsonPointers> = /*@__PURE__*/
-  messageDesc(file_flotilla_v1_desired_state, 4);
+  messageDesc(file_flotilla_v1_desired_state, 5);
 
 /**
  * Sent by an agent on `flotilla.v1.agent.<clusterId>.desired.get`; the hub answers with the
@@ -216,7 +256,7 @@ export type DesiredStateRequest = Message<"flotilla.v1.DesiredStateRequest"> & {
  * Use `create(DesiredStateRequestSchema)` to create a new message.
  */
 export const DesiredStateRequestSchema: GenMessage<DesiredStateRequest> = /*@__PURE__*/
-  messageDesc(file_flotilla_v1_desired_state, 5);
+  messageDesc(file_flotilla_v1_desired_state, 6);
 
 /**
  * Sent by an agent on `flotilla.v1.agent.<clusterId>.bundle.get`.
@@ -242,7 +282,7 @@ export type BundleRequest = Message<"flotilla.v1.BundleRequest"> & {
  * Use `create(BundleRequestSchema)` to create a new message.
  */
 export const BundleRequestSchema: GenMessage<BundleRequest> = /*@__PURE__*/
-  messageDesc(file_flotilla_v1_desired_state, 6);
+  messageDesc(file_flotilla_v1_desired_state, 7);
 
 /**
  * @generated from message flotilla.v1.BundleResponse
@@ -278,7 +318,7 @@ export type BundleResponse = Message<"flotilla.v1.BundleResponse"> & {
  * Use `create(BundleResponseSchema)` to create a new message.
  */
 export const BundleResponseSchema: GenMessage<BundleResponse> = /*@__PURE__*/
-  messageDesc(file_flotilla_v1_desired_state, 7);
+  messageDesc(file_flotilla_v1_desired_state, 8);
 
 /**
  * @generated from message flotilla.v1.BundleRefused
@@ -300,7 +340,7 @@ export type BundleRefused = Message<"flotilla.v1.BundleRefused"> & {
  * Use `create(BundleRefusedSchema)` to create a new message.
  */
 export const BundleRefusedSchema: GenMessage<BundleRefused> = /*@__PURE__*/
-  messageDesc(file_flotilla_v1_desired_state, 8);
+  messageDesc(file_flotilla_v1_desired_state, 9);
 
 /**
  * @generated from enum flotilla.v1.BundleRefusalReason
