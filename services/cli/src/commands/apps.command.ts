@@ -2,6 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { Command } from 'commander';
 import type {
   AppliedApplication,
+  ApplicationPolicyView,
   ApplicationStatus,
   ApplicationView,
   ClusterApplicationStatus,
@@ -170,6 +171,51 @@ export function appsCommand(ctx: CommandContext): Command {
         .post<ApplicationView>(`${path(name)}/pin`, { commit }, { subject: subject(name) });
       ctx.print(command, application, () => `application ${name} pinned to ${commit}\n`);
     });
+
+  const policy = apps
+    .command('policy')
+    .description('what an application may create: allowed namespaces and cluster-scoped and namespaced kinds');
+  const collect = (value: string, previous: string[] = []) => [...previous, value];
+  policy
+    .command('get')
+    .description("show an application's policy (the default when no admin set one)")
+    .argument('<name>', 'application name')
+    .action(async (name: string, _options: unknown, command: Command) => {
+      const view = await ctx
+        .client(command)
+        .get<ApplicationPolicyView>(`${path(name)}/policy`, { subject: subject(name) });
+      ctx.print(command, view, () => renderPolicy(view));
+    });
+  policy
+    .command('set')
+    .description(
+      "replace an application's policy (admin): its target's namespace is always allowed; what is not granted is refused at render and by the agent",
+    )
+    .argument('<name>', 'application name (it need not exist yet)')
+    .option('--namespace <ns>', 'another namespace it may use: a name, prefix* or * (repeatable)', collect)
+    .option(
+      '--cluster-scoped-kind <kind>',
+      'a cluster-scoped kind it may create: Kind, group/Kind, group/* or * (repeatable; none by default)',
+      collect,
+    )
+    .option('--namespaced-kind <kind>', 'a namespaced kind it may create (repeatable; default: any)', collect)
+    .action(
+      async (
+        name: string,
+        options: { namespace?: string[]; clusterScopedKind?: string[]; namespacedKind?: string[] },
+        command: Command,
+      ) => {
+        const body = {
+          namespaces: options.namespace ?? [],
+          clusterScopedKinds: options.clusterScopedKind ?? [],
+          namespacedKinds: options.namespacedKind ?? ['*'],
+        };
+        const view = await ctx
+          .client(command)
+          .put<ApplicationPolicyView>(`${path(name)}/policy`, body, { subject: subject(name) });
+        ctx.print(command, view, () => renderPolicy(view));
+      },
+    );
 
   apps
     .command('unpin')
@@ -407,6 +453,17 @@ function describeApplication(ctx: CommandContext, a: ApplicationView): string {
       `${when(a.lastSyncRequest.at)} by ${a.lastSyncRequest.by}${a.lastSyncRequest.clusterId ? ` on ${a.lastSyncRequest.clusterId}` : ''}`,
     ]);
   return renderFields(fields);
+}
+
+function renderPolicy(view: ApplicationPolicyView): string {
+  const list = (values: readonly string[]) => (values.length === 0 ? 'none' : values.join(', '));
+  return renderFields([
+    ['application', view.application],
+    ['namespaces', `the target's${view.policy.namespaces.length > 0 ? `, ${view.policy.namespaces.join(', ')}` : ''}`],
+    ['cluster-scoped kinds', list(view.policy.clusterScopedKinds)],
+    ['namespaced kinds', list(view.policy.namespacedKinds)],
+    ['set', view.set ? `${view.setAt ?? ''} by ${view.setBy ?? ''}` : 'no: the default'],
+  ]);
 }
 
 const syncColour = (sync: string): Colour | undefined =>
