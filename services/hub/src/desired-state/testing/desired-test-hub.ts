@@ -33,6 +33,10 @@ export interface DesiredTestHub {
   /** Appends an event as `actor` (the REST APIs of other capabilities are not needed here). */
   append(streamId: string, type: string, data: unknown, actor?: string): Promise<void>;
   registerCluster(name: string, labels: Record<string, string>): Promise<string>;
+  /**
+   * ApplicationCreated, after an admin's ApplicationPolicySet allowing every namespace and kind
+   * (these tests are about planning and assigning; the policy has its own specs and e2e).
+   */
   createApplication(name: string, spec: Record<string, unknown>, actor?: string): Promise<void>;
   addSource(name: string, url: string): Promise<void>;
   /** A NATS connection with the permissions of the cluster's agent. */
@@ -136,6 +140,8 @@ export async function startDesiredTestHub(options: { maxBundleBytes?: number } =
           metadata: { name },
           spec,
         });
+        const allowAll = { namespaces: ['*'], clusterScopedKinds: ['*'], namespacedKinds: ['*'] };
+        await append(`policy-${name}`, 'ApplicationPolicySet', { application: name, policy: allowAll }, 'user:admin');
         await append(`application-${name}`, 'ApplicationCreated', { name, spec: parsed.spec }, actor);
       },
       async addSource(name, url) {
