@@ -327,6 +327,14 @@ async function main(): Promise<void> {
       pollIntervalSeconds: 5,
     });
     step(`source demo: file://${repo} (polled every 5 s); application web -> cluster group prod`);
+    // What web may create: by default its target namespace only and nothing cluster-scoped;
+    // it brings its own Namespace object, so the admin grants that kind (recorded with the actor).
+    await api('PUT', '/api/v1/applications/web/policy', {
+      namespaces: [],
+      clusterScopedKinds: ['Namespace'],
+      namespacedKinds: ['*'],
+    });
+    step('policy of web (admin): its namespace web, plus the cluster-scoped kind Namespace');
     const put = await fetch(`${hubUrl}/api/v1/applications/web`, {
       method: 'PUT',
       headers: { authorization: `Bearer ${adminToken}`, 'content-type': 'application/yaml' },

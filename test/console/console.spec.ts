@@ -130,6 +130,8 @@ describe('the web console (chromium, a real hub, three emulated clusters)', () =
       settleMs,
       'CommitObserved',
     );
+    await g.grantPolicy('web', { namespaces: ['web'], clusterScopedKinds: ['Namespace'] }); // its own Namespace, its objects there
+    await g.grantPolicy('metrics', { namespaces: ['flotilla-system'] });
     const web = await g.putApplication('web', application('web', 'apps/web', '        matchLabels: { env: prod }'));
     expect(web.status).toBeLessThan(300);
     const metrics = await g.putApplication(

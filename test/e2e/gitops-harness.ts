@@ -64,6 +64,14 @@ export interface GitopsFleet {
   webhookSecretRef: string;
   /** PUT /api/v1/applications/{name} with the application file as YAML. */
   putApplication(name: string, yaml: string): Promise<{ status: number; body: unknown }>;
+  /**
+   * PUT /api/v1/applications/{name}/policy as the admin: what the application may create
+   * beyond the default (its target namespace, nothing cluster-scoped). Throws unless 200.
+   */
+  grantPolicy(
+    name: string,
+    policy: { namespaces?: string[]; clusterScopedKinds?: string[]; namespacedKinds?: string[] },
+  ): Promise<void>;
   /** A GitHub-style push delivery signed with `secret` (the source's own by default); returns the HTTP status. */
   webhook(options?: { secret?: string; after?: string }): Promise<number>;
   /** Every event of the log, in position order (paged, so a long run never truncates). */
@@ -196,6 +204,16 @@ export async function startGitopsFleet(
         });
         const text = await response.text();
         return { status: response.status, body: text ? JSON.parse(text) : undefined };
+      },
+      async grantPolicy(name, policy) {
+        const body = {
+          namespaces: policy.namespaces ?? [],
+          clusterScopedKinds: policy.clusterScopedKinds ?? [],
+          namespacedKinds: policy.namespacedKinds ?? ['*'],
+        };
+        const { status, body: answer } = await fleet.api('PUT', `/api/v1/applications/${name}/policy`, body);
+        if (status !== 200)
+          throw new Error(`PUT /api/v1/applications/${name}/policy: ${status} ${JSON.stringify(answer)}`);
       },
       async webhook({ secret = webhookSecret, after } = {}) {
         const body = JSON.stringify({

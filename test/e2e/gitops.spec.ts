@@ -259,6 +259,7 @@ describe('the GitOps loop: git -> hub -> agents -> three Kubernetes APIs', () =>
       settleMs,
       'CommitObserved of the first commit',
     );
+    await g.grantPolicy('web', { clusterScopedKinds: ['Namespace'] }); // The application brings its own Namespace: cluster-scoped, so an admin grants the kind.
     const applied = await g.putApplication('web', applicationYaml);
     expect(applied.status).toBe(201);
 

@@ -89,6 +89,7 @@ describe('status that tells the truth (real hub, agent, kube-apiserver, CLI)', (
       settleMs,
       'CommitObserved of the first commit',
     );
+    await g.grantPolicy('web', { namespaces: ['*'] }); // the target sets no namespace: its objects name theirs
     expect((await g.putApplication('web', applicationYaml)).status).toBe(201);
     // The agent retries the failed sync every few seconds (failed -> syncing -> failed): catch it failed.
     const status = await eventually(

@@ -113,6 +113,7 @@ describe('sync policy and apps sync: git -> hub -> agent -> the real kube-apiser
       settleMs,
       'CommitObserved of the first commit',
     );
+    await g.grantPolicy('web', { namespaces: ['web-sync'], clusterScopedKinds: ['Namespace'] }); // its own Namespace and objects in it (the target sets none)
     expect((await g.putApplication('web', applicationYaml(false))).status).toBe(201);
     await g.reactorPassed(await g.fleet.store.headPosition());
 

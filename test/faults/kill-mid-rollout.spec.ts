@@ -123,6 +123,7 @@ describe('kill -9 mid-rollout of Postgres, NATS and the agent: no report lost or
       settleMs,
       'CommitObserved of commit A',
     );
+    await g.grantPolicy('web', { clusterScopedKinds: ['Namespace'] }); // The application brings its own Namespace: cluster-scoped, so an admin grants the kind.
     expect((await g.putApplication('web', applicationYaml)).status).toBe(201);
     await eventually(() => syncedAt(commitA), settleMs, 'web synced at commit A');
   });

@@ -110,6 +110,7 @@ describe('a NATS outage: the agent works on offline and catches up; nothing is l
       settleMs,
       'CommitObserved of commit A',
     );
+    await g.grantPolicy('web', { clusterScopedKinds: ['Namespace'] }); // The application brings its own Namespace: cluster-scoped, so an admin grants the kind.
     expect((await g.putApplication('web', applicationYaml)).status).toBe(201);
 
     await eventually(

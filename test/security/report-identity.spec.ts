@@ -147,6 +147,7 @@ describe('report identity is scoped to the reporting cluster (issue 10, finding 
       settleMs,
       'CommitObserved',
     );
+    await g.grantPolicy('web', { namespaces: ['web'], clusterScopedKinds: ['Namespace'] }); // The application brings its own Namespace: cluster-scoped, so an admin grants the kind.
     expect((await g.putApplication('web', applicationYaml)).status).toBe(201);
     // The agent applies what the hub published: proof the assignment happened, log or not.
     await eventually(

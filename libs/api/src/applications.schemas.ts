@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { applicationFileSchema } from '@flotilla/manifests';
+import { applicationFileSchema, isObjectPolicyKind, isObjectPolicyNamespace } from '@flotilla/manifests';
 import { errorBodySchema, nullableTimestampSchema, timestampSchema } from './common.schemas';
 
 /**
@@ -82,3 +82,40 @@ export type AppliedApplication = z.infer<typeof appliedApplicationSchema>;
 export type ApplyOutcome = (typeof applyOutcomes)[number];
 export type SyncAccepted = z.infer<typeof syncAcceptedSchema>;
 export type InvalidApplicationError = z.infer<typeof invalidApplicationErrorSchema>;
+
+const policyList = (what: string, valid: (value: string) => boolean, pattern: string) =>
+  z
+    .array(z.string().refine(valid, { message: `must be ${pattern}` }))
+    .max(256)
+    .describe(what);
+
+/** What an application may create: set by an admin (PUT), read by anyone (GET). */
+export const objectPolicySchema = z
+  .object({
+    namespaces: policyList(
+      "Namespaces a namespaced object may be in besides the target's namespace: names, `prefix*`, or `*`",
+      isObjectPolicyNamespace,
+      'a namespace name, a prefix ending in * or *',
+    ),
+    clusterScopedKinds: policyList(
+      'Cluster-scoped kinds the application may create (none by default): `Kind` (core group), `group/Kind`, `group/*`, `*`',
+      isObjectPolicyKind,
+      'a kind: Kind (core group), group/Kind, group/* or *',
+    ),
+    namespacedKinds: policyList(
+      'Namespaced kinds the application may create (`["*"]`, any, by default)',
+      isObjectPolicyKind,
+      'a kind: Kind (core group), group/Kind, group/* or *',
+    ),
+  })
+  .strict();
+
+export const applicationPolicySchema = z.object({
+  application: z.string(),
+  policy: objectPolicySchema,
+  /** False: no admin set one, the default is in force. */
+  set: z.boolean().describe('false: no admin has set a policy; this is the default'),
+  setBy: z.string().optional().describe('The actor who set it'),
+  setAt: timestampSchema.optional().describe('When it was set'),
+});
+export type ApplicationPolicyView = z.infer<typeof applicationPolicySchema>;

@@ -8,7 +8,9 @@ import {
   appliedApplicationSchema,
   applicationFileSchema,
   applicationNameParamsSchema,
+  applicationPolicySchema,
   applicationSchema,
+  objectPolicySchema,
   invalidApplicationErrorSchema,
   listApplicationsQuerySchema,
   pinApplicationSchema,
@@ -96,6 +98,11 @@ const applicationEvents = {
   ApplicationPinned: 'name, commit',
   ApplicationUnpinned: 'name',
   ApplicationSyncRequested: 'name, clusterId?',
+};
+
+const policyEvents = {
+  ApplicationPolicySet:
+    'on policy-<name>: application, policy {namespaces, clusterScopedKinds, namespacedKinds}; nothing is recorded when unchanged',
 };
 
 const statusEvents = {
@@ -363,6 +370,28 @@ export const routes = {
     body: pinApplicationSchema,
     responses: { 200: { description: 'Pinned', body: applicationSchema } },
     errors: [400, 401, 403, 404, 409],
+  },
+  getApplicationPolicy: {
+    method: 'get',
+    path: '/api/v1/applications/{name}/policy',
+    summary:
+      "What the application may create: allowed namespaces (besides its target's) and cluster-scoped and namespaced kinds; the default when no admin set one",
+    auth: 'viewer',
+    params: applicationNameParamsSchema,
+    responses: { 200: { description: 'The policy in force', body: applicationPolicySchema } },
+    errors: [400, 401],
+  },
+  setApplicationPolicy: {
+    method: 'put',
+    path: '/api/v1/applications/{name}/policy',
+    summary:
+      'Set what the application may create (admin). Enforced by the hub at render (RenderFailed naming the object and the rule) and again by the agent; the application may not exist yet',
+    auth: 'admin',
+    params: applicationNameParamsSchema,
+    body: objectPolicySchema,
+    responses: { 200: { description: 'The policy in force', body: applicationPolicySchema } },
+    errors: [400, 401, 403],
+    events: policyEvents,
   },
   unpinApplication: {
     method: 'post',

@@ -1,3 +1,4 @@
+import type { ObjectPolicy } from '@flotilla/manifests';
 import type { KubeObject, ResourceRef } from './resource-ref';
 
 /** The desired state of one application on this cluster, as rendered by the hub. */
@@ -22,6 +23,12 @@ export interface SyncPolicy {
   adopt?: boolean;
   /** A namespace to create (labelled as ours, never pruned) before applying, when it is missing. */
   createNamespace?: string;
+  /**
+   * What the application may create (the hub's signed policy) and its target namespace: a
+   * bundle holding anything else is refused whole, before anything in the cluster changes.
+   * Absent: not checked (removals, and callers that are not the agent's reconcile loop).
+   */
+  objects?: { policy: ObjectPolicy; targetNamespace?: string | undefined };
 }
 
 /**

@@ -1,6 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { KubeConfig, type V1APIResource } from '@kubernetes/client-node';
 import pLimit from 'p-limit';
+import { checkObjectPolicy, type ObjectPolicyViolation, type ObjectScope } from '@flotilla/manifests';
 import { checkScope, namespaceAllowed } from './allowlist';
 import { CollectionWatch, type WatchStats } from './collection-watch';
 import { applyPhases, isCrd, sortForApply, sortForDelete } from './apply-order';
@@ -287,6 +288,21 @@ export class Reconciler {
       candidates.push({ ref, body: stamp(raw, application, bundle.digest) });
     }
 
+    if (policy.objects) {
+      const refused = await this.refusedByPolicy(candidates, policy.objects);
+      if (refused.length > 0) {
+        // All or nothing: one object outside the application's policy and nothing of the
+        // bundle is applied, nothing pruned, the inventory untouched (what ran keeps running).
+        const shown = refused
+          .slice(0, 3)
+          .map((r) => r.message)
+          .join('; ');
+        const more = refused.length > 3 ? `; and ${refused.length - 3} more` : '';
+        const message = `bundle refused, nothing applied: ${refused.length} object(s) outside the application's policy: ${shown}${more}`;
+        return this.finish(application, bundle.digest, [...results, ...refused], [], log, message);
+      }
+    }
+
     // Record what we are about to create before creating it (see Inventory.pendingBundle).
     const oldEntries = previous?.entries ?? [];
     const oldKeys = new Map(oldEntries.map((e) => [refKey(e), e]));
@@ -390,12 +406,47 @@ export class Reconciler {
     return this.finish(application, bundle.digest, results, resources, log);
   }
 
+  /**
+   * The agent's half of the object policy (defence in depth: the hub checked the same rule
+   * when it rendered). First on the bundle alone, before any call to the API server; then
+   * with the cluster's own word on each kind's scope (discovery, read-only), so a custom
+   * kind the cluster serves cluster-scoped is judged so even when its object names a namespace.
+   */
+  private async refusedByPolicy(
+    candidates: ReadonlyArray<{ ref: ResourceRef; body: KubeObject }>,
+    rules: NonNullable<SyncPolicy['objects']>,
+  ): Promise<ResourceResult[]> {
+    const objects = candidates.map((c) => c.body);
+    const context = { targetNamespace: rules.targetNamespace };
+    let violations: ObjectPolicyViolation[] = checkObjectPolicy(objects, rules.policy, context);
+    if (violations.length === 0) {
+      const scopes = new Map<string, ObjectScope | undefined>();
+      for (const { ref } of candidates) {
+        const key = `${ref.apiVersion}|${ref.kind}`;
+        if (scopes.has(key)) continue;
+        const resource = await this.api.discover(ref.apiVersion, ref.kind);
+        scopes.set(key, resource === undefined ? undefined : resource.namespaced ? 'Namespaced' : 'Cluster');
+      }
+      violations = checkObjectPolicy(objects, rules.policy, {
+        ...context,
+        scopeOf: (ref) => scopes.get(`${ref.apiVersion}|${ref.kind}`),
+      });
+    }
+    return violations.map((v) => ({
+      ref: candidates[v.index]!.ref,
+      action: 'failed' as const,
+      reason: 'OutsidePolicy',
+      message: v.reason,
+    }));
+  }
+
   private finish(
     application: string,
     bundle: string,
     results: ResourceResult[],
     resources: ResourceStatus[],
     log: EventLog,
+    message?: string,
   ): SyncResult {
     const failed = results.filter((r) => r.action === 'failed');
     const ok = failed.length === 0;
@@ -407,10 +458,12 @@ export class Reconciler {
         bundleDigest: bundle,
         at: this.at(),
         resources: results,
-        message: `${failed.length} of ${results.length} resources failed: ${failed
-          .slice(0, 3)
-          .map((f) => `${formatRef(f.ref)}: ${f.reason ? `${f.reason}: ` : ''}${f.message ?? 'failed'}`)
-          .join('; ')}${failed.length > 3 ? `; and ${failed.length - 3} more` : ''}`,
+        message:
+          message ??
+          `${failed.length} of ${results.length} resources failed: ${failed
+            .slice(0, 3)
+            .map((f) => `${formatRef(f.ref)}: ${f.reason ? `${f.reason}: ` : ''}${f.message ?? 'failed'}`)
+            .join('; ')}${failed.length > 3 ? `; and ${failed.length - 3} more` : ''}`,
       });
     return {
       application,

@@ -56,3 +56,16 @@ export {
   type RenderResult,
 } from './render-bundle';
 export { substituteVariables, type ClusterVariables } from './variables';
+export {
+  allowedNamespaces,
+  checkObjectPolicy,
+  defaultObjectPolicy,
+  isObjectPolicyKind,
+  isObjectPolicyNamespace,
+  objectPolicyRules,
+  type ObjectPolicy,
+  type ObjectPolicyContext,
+  type ObjectPolicyRule,
+  type ObjectPolicyViolation,
+  type ObjectScope,
+} from './object-policy';

@@ -1,3 +1,4 @@
+import type { ObjectPolicy } from '@flotilla/manifests';
 import type { DomainEvent } from '../decider';
 
 /** How an assigned application is kept in sync (the application's syncPolicy, as the agent needs it). */
@@ -20,6 +21,11 @@ export interface AssignedApplication {
   bundleDigest: string;
   namespace?: string;
   policy: AssignedPolicy;
+  /**
+   * What the application may create (the admin's policy), enforced again by the agent. Absent
+   * only in assignments recorded before policies existed; the agent then enforces the default.
+   */
+  objectPolicy?: ObjectPolicy;
   /**
    * The id of the `apps sync` request (its ApplicationSyncRequested event) that asked for this
    * assignment: a new one makes the agent re-apply, prune and assess health even when the

@@ -1,7 +1,8 @@
-import { parseApplicationSpec } from '@flotilla/manifests';
+import { defaultObjectPolicy, parseApplicationSpec } from '@flotilla/manifests';
 import type { AssignedApplication, RenderFailure } from './desired-state.events';
 import { planEvent, type PlannedApplication, type PlannedEvent, type PlannerView } from './desired-state.planner';
 import type { ApplicationChange } from './next-desired-state';
+import { enforceObjectPolicy } from './object-policy-check';
 import { decideRender, pairsToRender, type RenderDecision, type RenderOutcome } from './render-decision';
 
 // The planner's rules, given/when/then. A scenario is the reactor's loop without I/O: plan
@@ -27,6 +28,7 @@ const web = (over: Partial<PlannedApplication> = {}): PlannedApplication => ({
   pinnedCommit: null,
   goodCommit: sha(1),
   failedCommit: null,
+  policy: defaultObjectPolicy,
   ...over,
 });
 
@@ -52,6 +54,7 @@ const runningAt = (
   commit,
   bundleDigest: digest(commit, clusterId),
   policy: { automated: true, prune: false, driftMode: 'detect', ignoredFields: {} },
+  objectPolicy: defaultObjectPolicy,
   ...extra,
 });
 /** Both prod clusters run commit 1. */
@@ -66,6 +69,8 @@ interface Scenario {
   /** `commit` -> the clusters it fails to render for. */
   failing?: Record<string, string[]>;
   sameContent?: Record<string, string>;
+  /** `commit` -> the objects its bundles hold (default: one empty object). */
+  objects?: Record<string, unknown[]>;
 }
 
 interface Result {
@@ -103,10 +108,11 @@ function when(event: PlannedEvent, given: Scenario = {}): Result {
       return {
         clusterId: cluster.clusterId,
         ok: true,
-        bundle: { digest: digest(content, cluster.clusterId), sizeBytes: 10, objects: [{}] },
+        bundle: { digest: digest(content, cluster.clusterId), sizeBytes: 10, objects: given.objects?.[commit] ?? [{}] },
       };
     });
-    const decision = decideRender(request, outcomes, running);
+    // As the reactor does: the policy is checked between rendering and deciding.
+    const decision = decideRender(request, enforceObjectPolicy(request, outcomes), running);
     result.decisions.push(decision);
     for (const { clusterId, change } of decision.changes)
       result.changes.set(clusterId, [...(result.changes.get(clusterId) ?? []), change]);
@@ -138,6 +144,56 @@ const recorded = (r: Result) => ({
 });
 
 describe('desired-state planner', () => {
+  describe('the object policy', () => {
+    const inWeb = (over: Partial<PlannedApplication> = {}) =>
+      web({ spec: specOf({ targets: [{ group: 'prod', namespace: 'web' }] }), ...over });
+    const objects = {
+      [sha(2)]: [
+        { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'settings', namespace: 'web' } },
+        { apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'ClusterRoleBinding', metadata: { name: 'grant-admin' } },
+        { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'leak', namespace: 'kube-system' } },
+      ],
+    };
+    const granted = {
+      namespaces: ['kube-system'],
+      clusterScopedKinds: ['rbac.authorization.k8s.io/ClusterRoleBinding'],
+      namespacedKinds: ['*'],
+    };
+
+    it('given the default policy, when a commit adds a ClusterRoleBinding and a ConfigMap in kube-system, then RenderFailed names both with their rules and no cluster moves', () => {
+      const r = when(commitObserved(2), {
+        view: latest(2, { applications: [inWeb()] }),
+        running: steady(),
+        objects,
+      });
+      expect(r.assigned(C1)).toBeUndefined();
+      expect(r.assigned(C2)).toBeUndefined();
+      expect(r.decisions[0]!.rejected).toBe(sha(2));
+      const failed = r.decisions[0]!.failed;
+      expect(failed).toHaveLength(1); // the same for both clusters: recorded once
+      expect(failed[0]!.errors.map((e) => [e.code, e.reason.split(':')[0]])).toEqual([
+        ['policy-cluster-scoped-kind', 'rbac.authorization.k8s.io/ClusterRoleBinding grant-admin'],
+        ['policy-namespace', 'ConfigMap kube-system/leak'],
+      ]);
+    });
+
+    it('given that refusal, when an admin grants the kind and the namespace, then the commit renders again and every cluster moves with the policy in its assignment', () => {
+      const r = when(
+        { type: 'ApplicationPolicySet', data: { application: 'web', policy: granted } },
+        { view: latest(2, { applications: [inWeb({ policy: granted })] }), running: steady(), objects },
+      );
+      expect(r.renders).toEqual(['2@1', '2@2']);
+      expect(r.assigned(C1)?.commit).toBe(sha(2));
+      expect(r.assigned(C2)?.objectPolicy).toEqual(granted);
+      expect(recorded(r).failed).toEqual([]);
+    });
+
+    it('when a policy is set for an application that does not exist, then nothing is rendered', () => {
+      const r = when({ type: 'ApplicationPolicySet', data: { application: 'other', policy: granted } }, {});
+      expect(r.renders).toEqual([]);
+    });
+  });
+
   describe('a commit', () => {
     it('given clusters on commit 1, when commit 2 touches the path, then every targeted cluster moves to it and nothing else', () => {
       const r = when(commitObserved(2), { view: latest(2), running: steady() });

@@ -1,4 +1,5 @@
-import type { ApplicationSpec, ApplicationTarget } from '@flotilla/manifests';
+import type { ApplicationSpec, ApplicationTarget, ObjectPolicy } from '@flotilla/manifests';
+import type { ApplicationPolicySet } from '../applications/application-policy.decider';
 import { desiredPin, type ApplicationEvent } from '../applications/application.decider';
 import type { ClusterLabelsChanged, ClusterRegistered } from '../cluster.decider';
 import type { ClusterGroupCreated, ClusterGroupDeleted } from '../cluster-group.decider';
@@ -29,6 +30,8 @@ export interface PlannedApplication {
   goodCommit: string | null;
   /** The last commit that failed to render for some targeted cluster (not retried for each relabel). */
   failedCommit: string | null;
+  /** What the application may create (the admin's policy, or the default): every bundle is checked against it. */
+  policy: ObjectPolicy;
 }
 
 /** The reactor's view of the log at the event being planned (after the event itself is taken in). */
@@ -45,6 +48,7 @@ export type PlannedEvent =
   | CommitObserved
   | SourceHistoryRewritten
   | ApplicationEvent
+  | ApplicationPolicySet
   | ClusterRegistered
   | ClusterLabelsChanged
   | ClusterGroupCreated
@@ -122,6 +126,18 @@ export function planEvent(view: PlannerView, event: PlannedEvent, eventId: strin
     case 'ApplicationUnpinned': {
       const app = applicationOf(view, event.data.name);
       return app ? commitRequests(view, app, followedCommit(view, app)) : [];
+    }
+    case 'ApplicationPolicySet': {
+      // As an edit of the application: what it runs is checked again (a narrower policy may
+      // refuse it: the clusters keep it and RenderFailed says why), and a commit the old
+      // policy refused renders again (the view forgot it as failed).
+      const app = applicationOf(view, event.data.application);
+      if (!app) return [];
+      const requests = commitRequests(view, app, followedCommit(view, app));
+      const newest = newestCommit(view, app);
+      if (!app.spec.syncPolicy.automated && newest !== null && newest !== followedCommit(view, app))
+        requests.push(previewRequest(view, app, newest));
+      return requests;
     }
     case 'ApplicationDeleted':
       return [{ kind: 'remove', application: event.data.name }];

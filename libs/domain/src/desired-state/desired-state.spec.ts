@@ -1,4 +1,4 @@
-import { parseApplicationSpec, type ApplicationSpec } from '@flotilla/manifests';
+import { defaultObjectPolicy, parseApplicationSpec, type ApplicationSpec } from '@flotilla/manifests';
 import {
   assignedApplication,
   commitAccepted,
@@ -127,6 +127,7 @@ describe('next desired state', () => {
       cluster: clusters[0]!,
       commit: 'c'.repeat(40),
       bundleDigest: 'sha256:9',
+      objectPolicy: defaultObjectPolicy,
     });
     expect(assignment).toEqual({
       name: 'web',
@@ -140,6 +141,7 @@ describe('next desired state', () => {
         driftMode: 'detect',
         ignoredFields: { 'apps/Deployment': ['/spec/replicas'] },
       },
+      objectPolicy: defaultObjectPolicy,
     });
   });
 

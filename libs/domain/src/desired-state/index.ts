@@ -6,3 +6,4 @@ export * from './targeting';
 export * from './next-desired-state';
 export * from './desired-state.planner';
 export * from './render-decision';
+export * from './object-policy-check';

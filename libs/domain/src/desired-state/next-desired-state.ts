@@ -1,4 +1,4 @@
-import type { ApplicationSpec, ApplicationTarget } from '@flotilla/manifests';
+import type { ApplicationSpec, ApplicationTarget, ObjectPolicy } from '@flotilla/manifests';
 import type { AssignedApplication, AssignedPolicy } from './desired-state.events';
 
 /** What the assignment of one application to one cluster says, from its spec, target and render. */
@@ -9,6 +9,7 @@ export function assignedApplication(input: {
   cluster: { name: string; labels: Readonly<Record<string, string>> };
   commit: string;
   bundleDigest: string;
+  objectPolicy: ObjectPolicy;
 }): AssignedApplication {
   const policy: AssignedPolicy = {
     automated: input.spec.syncPolicy.automated,
@@ -29,6 +30,7 @@ export function assignedApplication(input: {
     bundleDigest: input.bundleDigest,
     ...(namespace !== undefined ? { namespace } : {}),
     policy,
+    objectPolicy: input.objectPolicy,
   };
 }
 

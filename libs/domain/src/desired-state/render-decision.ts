@@ -167,6 +167,7 @@ function accept(
     cluster,
     commit,
     bundleDigest: outcome.bundle.digest,
+    objectPolicy: app.policy,
   });
   const unchanged = current !== undefined && current.commit === commit && current.bundleDigest === fresh.bundleDigest;
   // A sync's id stays while the assignment stays the same, so re-evaluating it re-applies nothing.

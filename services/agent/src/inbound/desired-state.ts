@@ -2,6 +2,7 @@ import { createPublicKey, verify, type KeyObject } from 'node:crypto';
 import { fromBinary } from '@bufbuild/protobuf';
 import { DesiredStatePayloadSchema, DesiredStateSchema, type DesiredStatePayload } from '@flotilla/contracts';
 import type { KubeObject } from '@flotilla/kube';
+import type { ObjectPolicy } from '@flotilla/manifests';
 import { AgentError } from '../errors';
 
 /**
@@ -28,6 +29,8 @@ export interface AssignedApplication {
   policy: AssignedPolicy;
   /** The `apps sync` request that asked for this assignment: a new one forces a re-apply. */
   syncRequest?: string;
+  /** What the application may create, as the hub signed it; absent in states signed before policies existed. */
+  objectPolicy?: ObjectPolicy;
 }
 
 export interface VerifiedDesiredState {
@@ -144,6 +147,15 @@ export function verifyDesiredState(
         ...(app.policy?.createNamespace ? { createNamespace: true as const } : {}),
       },
       ...(app.syncRequest !== undefined ? { syncRequest: app.syncRequest } : {}),
+      ...(app.objectPolicy !== undefined
+        ? {
+            objectPolicy: {
+              namespaces: [...app.objectPolicy.namespaces],
+              clusterScopedKinds: [...app.objectPolicy.clusterScopedKinds],
+              namespacedKinds: [...app.objectPolicy.namespacedKinds],
+            },
+          }
+        : {}),
     };
   });
   return { state: { clusterId: payload.clusterId, revision, applications }, payload: payloadBytes };

@@ -92,6 +92,8 @@ function app(name: string, digest: string, policy: Partial<AssignedApplication['
     commit: `c0ffee${digest.slice(-4)}`,
     bundleDigest: digest,
     policy: { automated: true, prune: true, driftMode: 'detect', ignoredFields: {}, ...policy },
+    // Each test's objects go to a namespace of its own: the policy grants any.
+    objectPolicy: { namespaces: ['*'], clusterScopedKinds: [], namespacedKinds: ['*'] },
   };
 }
 

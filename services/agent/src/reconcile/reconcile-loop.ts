@@ -7,6 +7,7 @@ import {
 } from '@flotilla/kube';
 import pLimit from 'p-limit';
 import { backoffDelay } from '../backoff';
+import { defaultObjectPolicy } from '@flotilla/manifests';
 import { durations } from '../durations';
 import { AgentError } from '../errors';
 import {
@@ -198,6 +199,8 @@ export class ReconcileLoop {
       ignoredFields: app.policy.ignoredFields,
       ...(app.policy.adopt ? { adopt: true } : {}),
       ...(app.policy.createNamespace && app.namespace ? { createNamespace: app.namespace } : {}),
+      // A state signed before policies existed carries none: the default (strict) one applies.
+      objects: { policy: app.objectPolicy ?? defaultObjectPolicy, targetNamespace: app.namespace },
     };
 
     let bundle: Bundle;
@@ -370,7 +373,7 @@ function contextOf(app: KnownApplication): AssignmentContext {
 }
 
 /**
- * What makes a new sync necessary: the bundle or the policy; the commit too, so the applied
+ * What makes a new sync necessary: the bundle, the sync or object policy; the commit too, so the applied
  * commit always tracks the desired one (a revert to content already applied still reports
  * the new commit); and a new `apps sync` request, which forces a re-apply, prune and health
  * check of an unchanged bundle.
@@ -385,6 +388,8 @@ export function syncKey(app: AssignedApplication): string {
   const options = [app.policy.adopt ? 'adopt' : '', app.policy.createNamespace ? 'createNamespace' : ''].filter(
     Boolean,
   );
+  // A new object policy is judged again (a grant lets a refused bundle through, a narrower one refuses).
+  const objects = app.objectPolicy ?? null;
   return JSON.stringify([
     app.bundleDigest,
     app.namespace ?? '',
@@ -394,5 +399,6 @@ export function syncKey(app: AssignedApplication): string {
     fields,
     ...forced,
     ...options,
+    ...(objects ? [objects] : []),
   ]);
 }

@@ -48,7 +48,12 @@ export class ResourcesFailedError extends AgentError {
 }
 
 /** A resource failing for one of these reasons fails again until the bundle changes. */
-export const permanentResourceReasons: ReadonlySet<string> = new Set(['Invalid', 'Duplicate', 'NotAllowed']);
+export const permanentResourceReasons: ReadonlySet<string> = new Set([
+  'Invalid',
+  'Duplicate',
+  'NotAllowed',
+  'OutsidePolicy',
+]);
 
 /** The AgentError a sync failure is: AgentErrors as they are (a refused bundle stays terminal), libs/kube's classified. */
 export function syncFailureOf(err: unknown): AgentError {

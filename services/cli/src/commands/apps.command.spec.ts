@@ -221,6 +221,38 @@ describe('flotilla apps', () => {
     });
   });
 
+  it('policy set sends the whole policy (namespaced kinds default to any); policy get shows it and who set it', async () => {
+    const policy = {
+      namespaces: ['kube-system'],
+      clusterScopedKinds: ['Namespace', 'rbac.authorization.k8s.io/ClusterRoleBinding'],
+      namespacedKinds: ['*'],
+    };
+    const h = harness(() => ({
+      status: 200,
+      body: { application: 'web', policy, set: true, setBy: 'token:ops', setAt: '2026-12-04T10:00:00.000Z' },
+    }));
+    const set = await h.run(
+      'apps',
+      'policy',
+      'set',
+      'web',
+      '--namespace',
+      'kube-system',
+      '--cluster-scoped-kind',
+      'Namespace',
+      '--cluster-scoped-kind',
+      'rbac.authorization.k8s.io/ClusterRoleBinding',
+    );
+    expect(set.code).toBe(0);
+    expect(h.sent[0]).toMatchObject({ method: 'PUT', body: policy });
+    expect(h.sent[0]!.url.pathname).toBe('/api/v1/applications/web/policy');
+    expect(set.stdout).toMatch(/^cluster-scoped kinds: +Namespace, rbac.authorization.k8s.io\/ClusterRoleBinding$/m);
+    const got = await h.run('apps', 'policy', 'get', 'web');
+    expect(h.sent[1]).toMatchObject({ method: 'GET' });
+    expect(got.stdout).toMatch(/^namespaces: +the target's, kube-system$/m);
+    expect(got.stdout).toMatch(/^set: +2026-12-04T10:00:00.000Z by token:ops$/m);
+  });
+
   it('pin sends a full commit id and refuses abbreviations; unpin and delete name the application', async () => {
     const h = harness((s) =>
       s.method === 'DELETE' ? { status: 204 } : { status: 200, body: view({ pin: null, pinnedCommit: null }) },

@@ -2,6 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { Command } from 'commander';
 import type {
   AppliedApplication,
+  ApplicationPolicyView,
   ApplicationView,
   ItemList,
   ApplicationResourcesView as ApplicationResources,
@@ -10,6 +11,7 @@ import { InvalidApplicationSpecError, parseApplicationSpec, type Application } f
 import { parseDurationSeconds } from '../args/duration';
 import { CliError, HubApiError, UsageError } from '../errors';
 import { formatAge } from '../output/format';
+import { renderFields } from '../output/table';
 import { describeApplication, describePolicy, describeResources, describeStatus, describeTarget } from './apps-format';
 import { fetchStatus, statusWaitTimeoutDefault, waitForRollout } from './apps-rollout';
 import type { CommandContext } from './command-context';
@@ -151,6 +153,51 @@ export function appsCommand(ctx: CommandContext): Command {
       ctx.print(command, application, () => `application ${name} pinned to ${commit}\n`);
     });
 
+  const policy = apps
+    .command('policy')
+    .description('what an application may create: allowed namespaces and cluster-scoped and namespaced kinds');
+  const collect = (value: string, previous: string[] = []) => [...previous, value];
+  policy
+    .command('get')
+    .description("show an application's policy (the default when no admin set one)")
+    .argument('<name>', 'application name')
+    .action(async (name: string, _options: unknown, command: Command) => {
+      const view = await ctx
+        .client(command)
+        .get<ApplicationPolicyView>(`${path(name)}/policy`, { subject: subject(name) });
+      ctx.print(command, view, () => renderPolicy(view));
+    });
+  policy
+    .command('set')
+    .description(
+      "replace an application's policy (admin): its target's namespace is always allowed; what is not granted is refused at render and by the agent",
+    )
+    .argument('<name>', 'application name (it need not exist yet)')
+    .option('--namespace <ns>', 'another namespace it may use: a name, prefix* or * (repeatable)', collect)
+    .option(
+      '--cluster-scoped-kind <kind>',
+      'a cluster-scoped kind it may create: Kind, group/Kind, group/* or * (repeatable; none by default)',
+      collect,
+    )
+    .option('--namespaced-kind <kind>', 'a namespaced kind it may create (repeatable; default: any)', collect)
+    .action(
+      async (
+        name: string,
+        options: { namespace?: string[]; clusterScopedKind?: string[]; namespacedKind?: string[] },
+        command: Command,
+      ) => {
+        const body = {
+          namespaces: options.namespace ?? [],
+          clusterScopedKinds: options.clusterScopedKind ?? [],
+          namespacedKinds: options.namespacedKind ?? ['*'],
+        };
+        const view = await ctx
+          .client(command)
+          .put<ApplicationPolicyView>(`${path(name)}/policy`, body, { subject: subject(name) });
+        ctx.print(command, view, () => renderPolicy(view));
+      },
+    );
+
   apps
     .command('unpin')
     .description("end an operator's pin: the application follows its branch (or its file's pin) again")
@@ -254,4 +301,15 @@ async function readStdin(ctx: CommandContext): Promise<string> {
   const chunks: Buffer[] = [];
   for await (const chunk of ctx.io.stdin) chunks.push(typeof chunk === 'string' ? Buffer.from(chunk) : chunk);
   return Buffer.concat(chunks).toString('utf8');
+}
+
+function renderPolicy(view: ApplicationPolicyView): string {
+  const list = (values: readonly string[]) => (values.length === 0 ? 'none' : values.join(', '));
+  return renderFields([
+    ['application', view.application],
+    ['namespaces', `the target's${view.policy.namespaces.length > 0 ? `, ${view.policy.namespaces.join(', ')}` : ''}`],
+    ['cluster-scoped kinds', list(view.policy.clusterScopedKinds)],
+    ['namespaced kinds', list(view.policy.namespacedKinds)],
+    ['set', view.set ? `${view.setAt ?? ''} by ${view.setBy ?? ''}` : 'no: the default'],
+  ]);
 }

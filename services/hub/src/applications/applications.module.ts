@@ -1,4 +1,6 @@
 import { Module } from '@nestjs/common';
+import { ApplicationPolicyController } from './application-policy/application-policy.controller';
+import { SetApplicationPolicyHandler } from './application-policy/set-application-policy.handler';
 import { ApplyApplicationHandler } from './apply-application/apply-application.handler';
 import { ApplicationsController } from './applications.controller';
 import { ApplicationsReadModel } from './applications.read-model';
@@ -8,7 +10,7 @@ import { RequestSyncHandler } from './request-sync/request-sync.handler';
 import { UnpinApplicationHandler } from './unpin-application/unpin-application.handler';
 
 @Module({
-  controllers: [ApplicationsController],
+  controllers: [ApplicationPolicyController, ApplicationsController],
   providers: [
     ApplicationsReadModel,
     ApplyApplicationHandler,
@@ -16,6 +18,7 @@ import { UnpinApplicationHandler } from './unpin-application/unpin-application.h
     PinApplicationHandler,
     UnpinApplicationHandler,
     RequestSyncHandler,
+    SetApplicationPolicyHandler,
   ],
   exports: [ApplicationsReadModel],
 })

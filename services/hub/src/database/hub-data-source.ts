@@ -12,6 +12,7 @@ import { CreateDesiredState1764500000000 } from '../desired-state/create-desired
 import { CreateApplicationStatusReadModel1764600000000 } from '../applications/status/create-application-status-read-model.migration';
 import { AddApplicationHealthMessage1764700000000 } from '../applications/status/add-application-health-message.migration';
 import { RenameUnknownConnectionToPending1764800000000 } from '../clusters/rename-unknown-connection-to-pending.migration';
+import { AddApplicationPolicies1764810000000 } from '../desired-state/add-application-policies.migration';
 import { AddClusterCapabilities1764813000000 } from '../desired-state/add-cluster-capabilities.migration';
 
 /** The hub's migrations after the event store's: the read models reference nothing in the log table, but order is fixed for reproducibility. */
@@ -27,6 +28,7 @@ export const hubMigrations = [
   CreateApplicationStatusReadModel1764600000000,
   AddApplicationHealthMessage1764700000000,
   RenameUnknownConnectionToPending1764800000000,
+  AddApplicationPolicies1764810000000,
   AddClusterCapabilities1764813000000,
 ];
 

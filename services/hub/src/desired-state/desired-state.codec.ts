@@ -4,6 +4,7 @@ import {
   DesiredStatePayloadSchema,
   DesiredStateSchema,
   JsonPointersSchema,
+  ObjectPolicySchema,
   SyncPolicySchema,
   messageMeta,
   type DesiredState,
@@ -45,6 +46,15 @@ export function encodeDesiredStatePayload(input: {
             ),
           }),
           ...(app.syncRequest !== undefined ? { syncRequest: app.syncRequest } : {}),
+          ...(app.objectPolicy !== undefined
+            ? {
+                objectPolicy: create(ObjectPolicySchema, {
+                  namespaces: [...app.objectPolicy.namespaces],
+                  clusterScopedKinds: [...app.objectPolicy.clusterScopedKinds],
+                  namespacedKinds: [...app.objectPolicy.namespacedKinds],
+                }),
+              }
+            : {}),
         }),
       ),
     }),

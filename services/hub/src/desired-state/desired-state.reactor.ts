@@ -2,6 +2,7 @@ import type { EntityManager } from 'typeorm';
 import type { EventStore, Projection, RecordedEvent } from '@flotilla/event-store';
 import {
   decideRender,
+  enforceObjectPolicy,
   pairsToRender,
   planEvent,
   type PlannedEvent,
@@ -115,6 +116,9 @@ export class DesiredStateReactor implements Projection {
         return event;
       case 'ApplicationSyncRequested':
         return event;
+      case 'ApplicationPolicySet':
+        await repository.setPolicy(event.data.application, event.data.policy);
+        return event;
       case 'ClusterRegistered':
         await repository.putCluster({
           clusterId: event.data.clusterId,
@@ -155,8 +159,10 @@ export class DesiredStateReactor implements Projection {
       if (request.kind !== 'remove' && request.commit !== null && pairs.length > 0) {
         const app = request.application;
         const source = await repository.source(app.spec.source);
-        outcomes = await this.renderer.render({ application: app, commit: request.commit, pairs, source });
-        outcomes = await this.withoutCollisions(name, outcomes, pairs, repository);
+        const made = await this.renderer.render({ application: app, commit: request.commit, pairs, source });
+        // What the application may create is judged on what the renderer made, before any decision;
+        // then no object may be one another application already manages on the cluster.
+        outcomes = await this.withoutCollisions(name, enforceObjectPolicy(request, made), pairs, repository);
         for (const outcome of outcomes) if (outcome.ok) rendered.set(outcome.bundle.digest, outcome.bundle);
       }
       const decision = decideRender(request, outcomes, running);

@@ -8,7 +8,7 @@ import type {
   PlannerView,
   TargetableCluster,
 } from '@flotilla/domain';
-import type { ApplicationSpec } from '@flotilla/manifests';
+import { defaultObjectPolicy, type ApplicationSpec, type ObjectPolicy } from '@flotilla/manifests';
 import type { SourceLocation } from '../sources';
 
 /** A source as the reactor keeps it: where to read files, and the newest commit observed. */
@@ -27,6 +27,8 @@ interface ApplicationRow {
   pinned_commit: string | null;
   good_commit: string | null;
   failed_commit: string | null;
+  /** Null when no admin set one: the default applies. */
+  policy: ObjectPolicy | null;
 }
 
 interface SourceRow {
@@ -112,6 +114,19 @@ export class DesiredStateRepository {
        ON CONFLICT (name) DO UPDATE SET spec = EXCLUDED.spec, failed_commit = NULL`,
       [name, JSON.stringify(spec)],
     );
+  }
+
+  /**
+   * An admin's new policy for the application's name. A commit the old policy refused may
+   * pass now: the failed commit is forgotten, as for a changed spec.
+   */
+  async setPolicy(application: string, policy: ObjectPolicy): Promise<void> {
+    await this.tx.query(
+      `INSERT INTO desired_reactor_policies (application, policy) VALUES ($1, $2)
+       ON CONFLICT (application) DO UPDATE SET policy = EXCLUDED.policy`,
+      [application, JSON.stringify(policy)],
+    );
+    await this.tx.query(`UPDATE desired_reactor_applications SET failed_commit = NULL WHERE name = $1`, [application]);
   }
 
   async deleteApplication(name: string): Promise<void> {
@@ -238,7 +253,9 @@ export class DesiredStateRepository {
 
   private async applications(): Promise<PlannedApplication[]> {
     const rows: ApplicationRow[] = await this.tx.query(
-      `SELECT name, spec, pinned_commit, good_commit, failed_commit FROM desired_reactor_applications ORDER BY name`,
+      `SELECT a.name, a.spec, a.pinned_commit, a.good_commit, a.failed_commit, p.policy
+       FROM desired_reactor_applications a LEFT JOIN desired_reactor_policies p ON p.application = a.name
+       ORDER BY a.name`,
     );
     return rows.map((row) => ({
       name: row.name,
@@ -246,6 +263,7 @@ export class DesiredStateRepository {
       pinnedCommit: row.pinned_commit,
       goodCommit: row.good_commit,
       failedCommit: row.failed_commit,
+      policy: row.policy ?? defaultObjectPolicy,
     }));
   }
 

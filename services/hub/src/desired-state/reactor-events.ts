@@ -1,6 +1,7 @@
 import type { RecordedEvent } from '@flotilla/event-store';
 import type {
   ApplicationEvent,
+  ApplicationPolicySet,
   ClusterDeregistered,
   ClusterGroupCreated,
   ClusterGroupDeleted,
@@ -21,6 +22,7 @@ export type ReactorEvent =
   | CommitObserved
   | SourceHistoryRewritten
   | ApplicationEvent
+  | ApplicationPolicySet
   | ClusterRegistered
   | ClusterLabelsChanged
   | ClusterDeregistered
@@ -40,6 +42,7 @@ export const desiredStateReactorHandles = [
   'ApplicationPinned',
   'ApplicationUnpinned',
   'ApplicationSyncRequested',
+  'ApplicationPolicySet',
   'ClusterRegistered',
   'ClusterLabelsChanged',
   'ClusterDeregistered',

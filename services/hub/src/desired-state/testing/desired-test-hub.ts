@@ -38,6 +38,10 @@ export interface DesiredTestHub {
     labels: Record<string, string>,
     reported?: { kubernetesVersion: string; apiVersions?: string[] },
   ): Promise<string>;
+  /**
+   * ApplicationCreated, after an admin's ApplicationPolicySet allowing every namespace and kind
+   * (these tests are about planning and assigning; the policy has its own specs and e2e).
+   */
   createApplication(name: string, spec: Record<string, unknown>, actor?: string): Promise<void>;
   addSource(name: string, url: string): Promise<void>;
   /** A NATS connection with the permissions of the cluster's agent. */
@@ -142,6 +146,8 @@ export async function startDesiredTestHub(options: { maxBundleBytes?: number } =
           metadata: { name },
           spec,
         });
+        const allowAll = { namespaces: ['*'], clusterScopedKinds: ['*'], namespacedKinds: ['*'] };
+        await append(`policy-${name}`, 'ApplicationPolicySet', { application: name, policy: allowAll }, 'user:admin');
         await append(`application-${name}`, 'ApplicationCreated', { name, spec: parsed.spec }, actor);
       },
       async addSource(name, url) {

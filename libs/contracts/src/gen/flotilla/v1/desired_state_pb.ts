@@ -12,7 +12,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file flotilla/v1/desired_state.proto.
  */
 export const file_flotilla_v1_desired_state: GenFile = /*@__PURE__*/
-  fileDesc("Ch9mbG90aWxsYS92MS9kZXNpcmVkX3N0YXRlLnByb3RvEgtmbG90aWxsYS52MSJaCgxEZXNpcmVkU3RhdGUSJgoEbWV0YRgBIAEoCzIYLmZsb3RpbGxhLnYxLk1lc3NhZ2VNZXRhEg8KB3BheWxvYWQYAiABKAwSEQoJc2lnbmF0dXJlGAMgASgMInMKE0Rlc2lyZWRTdGF0ZVBheWxvYWQSEgoKY2x1c3Rlcl9pZBgBIAEoCRIQCghyZXZpc2lvbhgCIAEoBBI2CgxhcHBsaWNhdGlvbnMYAyADKAsyIC5mbG90aWxsYS52MS5Bc3NpZ25lZEFwcGxpY2F0aW9uItUBChNBc3NpZ25lZEFwcGxpY2F0aW9uEgwKBG5hbWUYASABKAkSDgoGc291cmNlGAIgASgJEg4KBmNvbW1pdBgDIAEoCRIVCg1idW5kbGVfZGlnZXN0GAQgASgJEhYKCW5hbWVzcGFjZRgFIAEoCUgAiAEBEicKBnBvbGljeRgGIAEoCzIXLmZsb3RpbGxhLnYxLlN5bmNQb2xpY3kSGQoMc3luY19yZXF1ZXN0GAcgASgJSAGIAQFCDAoKX25hbWVzcGFjZUIPCg1fc3luY19yZXF1ZXN0IoACCgpTeW5jUG9saWN5EhEKCWF1dG9tYXRlZBgBIAEoCBINCgVwcnVuZRgCIAEoCBISCgpkcmlmdF9tb2RlGAMgASgJEkIKDmlnbm9yZWRfZmllbGRzGAQgAygLMiouZmxvdGlsbGEudjEuU3luY1BvbGljeS5JZ25vcmVkRmllbGRzRW50cnkSDQoFYWRvcHQYBSABKAgSGAoQY3JlYXRlX25hbWVzcGFjZRgGIAEoCBpPChJJZ25vcmVkRmllbGRzRW50cnkSCwoDa2V5GAEgASgJEigKBXZhbHVlGAIgASgLMhkuZmxvdGlsbGEudjEuSnNvblBvaW50ZXJzOgI4ASIgCgxKc29uUG9pbnRlcnMSEAoIcG9pbnRlcnMYASADKAkiVQoTRGVzaXJlZFN0YXRlUmVxdWVzdBImCgRtZXRhGAEgASgLMhguZmxvdGlsbGEudjEuTWVzc2FnZU1ldGESFgoOa25vd25fcmV2aXNpb24YAiABKAQiRwoNQnVuZGxlUmVxdWVzdBImCgRtZXRhGAEgASgLMhguZmxvdGlsbGEudjEuTWVzc2FnZU1ldGESDgoGZGlnZXN0GAIgASgJIoQBCg5CdW5kbGVSZXNwb25zZRImCgRtZXRhGAEgASgLMhguZmxvdGlsbGEudjEuTWVzc2FnZU1ldGESEQoHY29udGVudBgCIAEoDEgAEi0KB3JlZnVzZWQYAyABKAsyGi5mbG90aWxsYS52MS5CdW5kbGVSZWZ1c2VkSABCCAoGcmVzdWx0IlIKDUJ1bmRsZVJlZnVzZWQSMAoGcmVhc29uGAEgASgOMiAuZmxvdGlsbGEudjEuQnVuZGxlUmVmdXNhbFJlYXNvbhIPCgdtZXNzYWdlGAIgASgJKokBChNCdW5kbGVSZWZ1c2FsUmVhc29uEiUKIUJVTkRMRV9SRUZVU0FMX1JFQVNPTl9VTlNQRUNJRklFRBAAEiMKH0JVTkRMRV9SRUZVU0FMX1JFQVNPTl9NQUxGT1JNRUQQARImCiJCVU5ETEVfUkVGVVNBTF9SRUFTT05fTk9UX0FTU0lHTkVEEAJiBnByb3RvMw", [file_flotilla_v1_envelope]);
+  fileDesc("Ch9mbG90aWxsYS92MS9kZXNpcmVkX3N0YXRlLnByb3RvEgtmbG90aWxsYS52MSJaCgxEZXNpcmVkU3RhdGUSJgoEbWV0YRgBIAEoCzIYLmZsb3RpbGxhLnYxLk1lc3NhZ2VNZXRhEg8KB3BheWxvYWQYAiABKAwSEQoJc2lnbmF0dXJlGAMgASgMInMKE0Rlc2lyZWRTdGF0ZVBheWxvYWQSEgoKY2x1c3Rlcl9pZBgBIAEoCRIQCghyZXZpc2lvbhgCIAEoBBI2CgxhcHBsaWNhdGlvbnMYAyADKAsyIC5mbG90aWxsYS52MS5Bc3NpZ25lZEFwcGxpY2F0aW9uIp4CChNBc3NpZ25lZEFwcGxpY2F0aW9uEgwKBG5hbWUYASABKAkSDgoGc291cmNlGAIgASgJEg4KBmNvbW1pdBgDIAEoCRIVCg1idW5kbGVfZGlnZXN0GAQgASgJEhYKCW5hbWVzcGFjZRgFIAEoCUgAiAEBEicKBnBvbGljeRgGIAEoCzIXLmZsb3RpbGxhLnYxLlN5bmNQb2xpY3kSGQoMc3luY19yZXF1ZXN0GAcgASgJSAGIAQESNQoNb2JqZWN0X3BvbGljeRgIIAEoCzIZLmZsb3RpbGxhLnYxLk9iamVjdFBvbGljeUgCiAEBQgwKCl9uYW1lc3BhY2VCDwoNX3N5bmNfcmVxdWVzdEIQCg5fb2JqZWN0X3BvbGljeSJaCgxPYmplY3RQb2xpY3kSEgoKbmFtZXNwYWNlcxgBIAMoCRIcChRjbHVzdGVyX3Njb3BlZF9raW5kcxgCIAMoCRIYChBuYW1lc3BhY2VkX2tpbmRzGAMgAygJIoACCgpTeW5jUG9saWN5EhEKCWF1dG9tYXRlZBgBIAEoCBINCgVwcnVuZRgCIAEoCBISCgpkcmlmdF9tb2RlGAMgASgJEkIKDmlnbm9yZWRfZmllbGRzGAQgAygLMiouZmxvdGlsbGEudjEuU3luY1BvbGljeS5JZ25vcmVkRmllbGRzRW50cnkSDQoFYWRvcHQYBSABKAgSGAoQY3JlYXRlX25hbWVzcGFjZRgGIAEoCBpPChJJZ25vcmVkRmllbGRzRW50cnkSCwoDa2V5GAEgASgJEigKBXZhbHVlGAIgASgLMhkuZmxvdGlsbGEudjEuSnNvblBvaW50ZXJzOgI4ASIgCgxKc29uUG9pbnRlcnMSEAoIcG9pbnRlcnMYASADKAkiVQoTRGVzaXJlZFN0YXRlUmVxdWVzdBImCgRtZXRhGAEgASgLMhguZmxvdGlsbGEudjEuTWVzc2FnZU1ldGESFgoOa25vd25fcmV2aXNpb24YAiABKAQiRwoNQnVuZGxlUmVxdWVzdBImCgRtZXRhGAEgASgLMhguZmxvdGlsbGEudjEuTWVzc2FnZU1ldGESDgoGZGlnZXN0GAIgASgJIoQBCg5CdW5kbGVSZXNwb25zZRImCgRtZXRhGAEgASgLMhguZmxvdGlsbGEudjEuTWVzc2FnZU1ldGESEQoHY29udGVudBgCIAEoDEgAEi0KB3JlZnVzZWQYAyABKAsyGi5mbG90aWxsYS52MS5CdW5kbGVSZWZ1c2VkSABCCAoGcmVzdWx0IlIKDUJ1bmRsZVJlZnVzZWQSMAoGcmVhc29uGAEgASgOMiAuZmxvdGlsbGEudjEuQnVuZGxlUmVmdXNhbFJlYXNvbhIPCgdtZXNzYWdlGAIgASgJKokBChNCdW5kbGVSZWZ1c2FsUmVhc29uEiUKIUJVTkRMRV9SRUZVU0FMX1JFQVNPTl9VTlNQRUNJRklFRBAAEiMKH0JVTkRMRV9SRUZVU0FMX1JFQVNPTl9NQUxGT1JNRUQQARImCiJCVU5ETEVfUkVGVVNBTF9SRUFTT05fTk9UX0FTU0lHTkVEEAJiBnByb3RvMw", [file_flotilla_v1_envelope]);
 
 /**
  * What one cluster should run, published by the hub on `flotilla.v1.hub.<clusterId>.desired`
@@ -129,6 +129,15 @@ export type AssignedApplication = Message<"flotilla.v1.AssignedApplication"> & {
    * @generated from field: optional string sync_request = 7;
    */
   syncRequest?: string | undefined;
+
+  /**
+   * What the application may create (the admin's policy), signed with the rest: the agent
+   * refuses a bundle holding anything outside it before it touches the cluster. Absent in
+   * states made before policies existed; the agent then enforces the default policy.
+   *
+   * @generated from field: optional flotilla.v1.ObjectPolicy object_policy = 8;
+   */
+  objectPolicy?: ObjectPolicy | undefined;
 };
 
 /**
@@ -137,6 +146,37 @@ export type AssignedApplication = Message<"flotilla.v1.AssignedApplication"> & {
  */
 export const AssignedApplicationSchema: GenMessage<AssignedApplication> = /*@__PURE__*/
   messageDesc(file_flotilla_v1_desired_state, 2);
+
+/**
+ * Kinds as `<group>/<Kind>`, `<Kind>` for the core group, `<group>/*` or `*`; namespaces as
+ * names, `prefix*` or `*`. The target's own namespace (AssignedApplication.namespace) is
+ * always allowed.
+ *
+ * @generated from message flotilla.v1.ObjectPolicy
+ */
+export type ObjectPolicy = Message<"flotilla.v1.ObjectPolicy"> & {
+  /**
+   * @generated from field: repeated string namespaces = 1;
+   */
+  namespaces: string[];
+
+  /**
+   * @generated from field: repeated string cluster_scoped_kinds = 2;
+   */
+  clusterScopedKinds: string[];
+
+  /**
+   * @generated from field: repeated string namespaced_kinds = 3;
+   */
+  namespacedKinds: string[];
+};
+
+/**
+ * Describes the message flotilla.v1.ObjectPolicy.
+ * Use `create(ObjectPolicySchema)` to create a new message.
+ */
+export const ObjectPolicySchema: GenMessage<ObjectPolicy> = /*@__PURE__*/
+  messageDesc(file_flotilla_v1_desired_state, 3);
 
 /**
  * @generated from message flotilla.v1.SyncPolicy
@@ -187,7 +227,7 @@ export type SyncPolicy = Message<"flotilla.v1.SyncPolicy"> & {
  * Use `create(SyncPolicySchema)` to create a new message.
  */
 export const SyncPolicySchema: GenMessage<SyncPolicy> = /*@__PURE__*/
-  messageDesc(file_flotilla_v1_desired_state, 3);
+  messageDesc(file_flotilla_v1_desired_state, 4);
 
 /**
  * @generated from message flotilla.v1.JsonPointers
@@ -204,7 +244,7 @@ export type JsonPointers = Message<"flotilla.v1.JsonPointers"> & {
  * Use `create(JsonPointersSchema)` to create a new message.
  */
 export const JsonPointersSchema: GenMessage<JsonPointers> = /*@__PURE__*/
-  messageDesc(file_flotilla_v1_desired_state, 4);
+  messageDesc(file_flotilla_v1_desired_state, 5);
 
 /**
  * Sent by an agent on `flotilla.v1.agent.<clusterId>.desired.get`; the hub answers with the
@@ -231,7 +271,7 @@ export type DesiredStateRequest = Message<"flotilla.v1.DesiredStateRequest"> & {
  * Use `create(DesiredStateRequestSchema)` to create a new message.
  */
 export const DesiredStateRequestSchema: GenMessage<DesiredStateRequest> = /*@__PURE__*/
-  messageDesc(file_flotilla_v1_desired_state, 5);
+  messageDesc(file_flotilla_v1_desired_state, 6);
 
 /**
  * Sent by an agent on `flotilla.v1.agent.<clusterId>.bundle.get`.
@@ -257,7 +297,7 @@ export type BundleRequest = Message<"flotilla.v1.BundleRequest"> & {
  * Use `create(BundleRequestSchema)` to create a new message.
  */
 export const BundleRequestSchema: GenMessage<BundleRequest> = /*@__PURE__*/
-  messageDesc(file_flotilla_v1_desired_state, 6);
+  messageDesc(file_flotilla_v1_desired_state, 7);
 
 /**
  * @generated from message flotilla.v1.BundleResponse
@@ -293,7 +333,7 @@ export type BundleResponse = Message<"flotilla.v1.BundleResponse"> & {
  * Use `create(BundleResponseSchema)` to create a new message.
  */
 export const BundleResponseSchema: GenMessage<BundleResponse> = /*@__PURE__*/
-  messageDesc(file_flotilla_v1_desired_state, 7);
+  messageDesc(file_flotilla_v1_desired_state, 8);
 
 /**
  * @generated from message flotilla.v1.BundleRefused
@@ -315,7 +355,7 @@ export type BundleRefused = Message<"flotilla.v1.BundleRefused"> & {
  * Use `create(BundleRefusedSchema)` to create a new message.
  */
 export const BundleRefusedSchema: GenMessage<BundleRefused> = /*@__PURE__*/
-  messageDesc(file_flotilla_v1_desired_state, 8);
+  messageDesc(file_flotilla_v1_desired_state, 9);
 
 /**
  * @generated from enum flotilla.v1.BundleRefusalReason
