@@ -18,6 +18,11 @@ export const natsDurations = {
   /** The liveness check runs every half heartbeat interval, but at least this often. */
   livenessCheckMaxMs: 1_000,
   /**
+   * A liveness check that runs later than planned by more than this (and more than its own
+   * interval) means the hub itself did not run: the delay is not counted as clusters' silence.
+   */
+  livenessStallMinMs: 250,
+  /**
    * How often the last heartbeat of each cluster is written to the clusters view (LAST SEEN):
    * one batched UPDATE for all clusters heard since, never an event per heartbeat.
    */
