@@ -90,7 +90,25 @@ export type StatusEvent =
       };
     }
   | { type: 'DriftResolved'; data: { clusterId: string; application: string; resource: StatusResourceRef; at: string } }
-  | { type: 'ApplicationRemoved'; data: { clusterId: string; application: string; pruned: boolean; at: string } };
+  | { type: 'ApplicationRemoved'; data: { clusterId: string; application: string; pruned: boolean; at: string } }
+  | {
+      type: 'DesiredStateRefused';
+      data: { clusterId: string; reason: DesiredStateRefusalReason; via: string; message: string; at: string };
+    };
+
+/** Why an agent refused a desired state or bundle (the agent's inbound/desired-state.ts). */
+export const desiredStateRefusalReasons = [
+  'malformed',
+  'bad-signature',
+  'foreign-cluster',
+  'replayed',
+  'bundle-digest-mismatch',
+  'bundle-refused',
+] as const;
+export type DesiredStateRefusalReason = (typeof desiredStateRefusalReasons)[number];
+const refusalVias = ['push', 'pull', 'stored', 'bundle'];
+/** The agent's explanation is kept, bounded: it is the agent's text, not the hub's. */
+const refusalMessageMaxChars = 500;
 
 export type StatusEventType = StatusEvent['type'];
 
@@ -103,6 +121,7 @@ export const statusEventTypes: readonly StatusEventType[] = [
   'DriftCorrected',
   'DriftResolved',
   'ApplicationRemoved',
+  'DesiredStateRefused',
 ];
 
 /** A report the hub will not record as a status event; it becomes `StatusRejected` (no body). */
@@ -318,6 +337,16 @@ export function statusEventOf(report: StatusReport, clusterId: string): StatusEv
           at: at(r.value.at),
         },
       };
+    case 'desiredStateRefused': {
+      const v = r.value;
+      const reason = desiredStateRefusalReasons.find((known) => known === v.reason);
+      if (!reason) return reject('desiredStateRefused.reason is not a known refusal reason');
+      if (!refusalVias.includes(v.via)) return reject('desiredStateRefused.via is not push, pull, stored or bundle');
+      return {
+        type: 'DesiredStateRefused',
+        data: { clusterId, reason, via: v.via, message: v.message.slice(0, refusalMessageMaxChars), at: at(v.at) },
+      };
+    }
     default:
       return reject('the report carries no known status');
   }
