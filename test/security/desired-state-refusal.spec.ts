@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import type { Msg, NatsConnection } from '@nats-io/transport-node';
 import { DesiredStateSchema, decodeMessage, desiredStateSubject, encodeMessage } from '@flotilla/contracts';
 import { eventually, startGitopsFleet, type GitopsFleet } from '../e2e/gitops-harness';
+import { connectWithRetries } from './security-harness';
 
 // Finding 11 (issue 10): forged, foreign and replayed desired states were refused by the agent
 // but only written to its log: the hub never heard of it, so an attack did not show in the
@@ -50,7 +51,7 @@ describe('refused desired states are reported to the hub (issue 10, finding 11)'
       { name: 'victim', labels: { env: 'prod' }, api: 'emulator' },
       { name: 'other', labels: { env: 'prod' }, api: 'emulator' },
     ]);
-    nc = await g.fleet.nats.connect(g.fleet.nats.hubUserCreds, { name: 'attacker' });
+    nc = await connectWithRetries(() => g.fleet.nats.connect(g.fleet.nats.hubUserCreds, { name: 'attacker' }));
     nc.subscribe('flotilla.v1.hub.*.desired', {
       callback: (_err, msg: Msg) => {
         const clusterId = msg.subject.split('.')[3]!;

@@ -5,7 +5,7 @@ import { routes, type Route } from '@flotilla/api';
 import { statusKinds, statusRelaySubject, StatusReportSchema, encodeMessage, Health } from '@flotilla/contracts';
 import { reports } from '../../services/hub/src/status/testing/status-reports';
 import { startFleet, type Fleet } from '../e2e/registration-harness';
-import { connectAsCluster, registerRaw, type ClusterCredentials } from './security-harness';
+import { connectAsCluster, connectWithRetries, registerRaw, type ClusterCredentials } from './security-harness';
 
 // Issue 10: property-based fuzzing of the hub's inputs. Every REST route of @flotilla/api's
 // table (path parameters, query parameters, bodies), application files (YAML and JSON) and
@@ -103,8 +103,8 @@ describe('fuzzing the hub’s inputs (hub process, NATS in operator mode)', () =
 
   beforeAll(async () => {
     fleet = await startFleet();
-    cluster = await registerRaw(fleet, 'fuzzed');
-    nc = await connectAsCluster(fleet, cluster);
+    cluster = await connectWithRetries(() => registerRaw(fleet, 'fuzzed'));
+    nc = await connectWithRetries(() => connectAsCluster(fleet, cluster));
   }, 150_000);
   afterAll(async () => {
     await nc?.close().catch(() => undefined);
