@@ -4,7 +4,6 @@ import { FlotillaError, InvalidApplicationError, ValidationError, type ErrorCate
 import {
   InvalidApplicationSpecError,
   parseApplicationSpec,
-  textBoundsIssues,
   valueBoundsIssues,
   type Application,
   type ApplicationSpecIssue,
@@ -15,8 +14,8 @@ import { durations } from '../durations';
  * Application files are parsed and validated off the event loop: YAML parsing is CPU-heavy
  * (a flat 1 MB file takes seconds), and one request must not stall the hub (its /healthz,
  * its heartbeats, every other request). Before anything is parsed, the text or the JSON
- * body is held to the bounds of @flotilla/manifests' input-bounds (a linear scan on the
- * loop, milliseconds for 1 MB); then one worker thread parses, each file within a time and
+ * body is held to the bounds of @flotilla/manifests' input-bounds (a linear scan, in the
+ * worker for text); one worker thread parses, each file within a time and
  * memory budget: a file that takes longer, or exhausts the worker's heap, is refused (400)
  * and the worker replaced. The worker is the hub's own entry script started again
  * (`startApplicationParser(process.argv[1])` in main.ts, whose first lines hand the thread
@@ -172,10 +171,14 @@ export async function stopApplicationParser(): Promise<void> {
  * the event loop; InvalidApplicationError (400) when it is not a valid application.
  */
 export async function parseApplicationFile(body: string | unknown): Promise<Application> {
-  // The bounds first, on the loop (linear): a hostile body is refused in milliseconds, and a
-  // deeply nested JSON value never reaches the structured clone that hands it to the worker.
-  const outOfBounds = typeof body === 'string' ? textBoundsIssues(body) : valueBoundsIssues(body);
-  if (outOfBounds) throw new InvalidApplicationError(outOfBounds);
+  // A parsed JSON body is held to its bounds here (an iterative walk): a deeply nested value
+  // never reaches the structured clone that hands it to the worker. YAML text goes to the
+  // worker as it is (a copy), where parseApplicationSpec scans its bounds first: even that
+  // linear scan of 1 MB stays off the loop.
+  if (typeof body !== 'string') {
+    const outOfBounds = valueBoundsIssues(body);
+    if (outOfBounds) throw new InvalidApplicationError(outOfBounds);
+  }
   if (!parser) {
     const answer = parseOrIssues(0, body);
     if (answer.ok) return answer.application;
