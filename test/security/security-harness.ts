@@ -138,3 +138,19 @@ export async function registerRaw(fleet: Fleet, clusterName: string): Promise<Cl
   if (answer.case !== 'accepted') throw new Error(`registering ${clusterName} was refused: ${answer.message}`);
   return answer;
 }
+
+/**
+ * A NATS connection made again when the server drops it during the handshake: on a machine
+ * at load 30 the server's authentication timeout can pass before the client's CONNECT
+ * (seen as `write EPIPE`), which is the machine, not what a test examines.
+ */
+export async function connectWithRetries<T>(connectOnce: () => Promise<T>, attempts = 5): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await connectOnce();
+    } catch (err) {
+      if (attempt >= attempts) throw err;
+      await sleep(500 * attempt);
+    }
+  }
+}

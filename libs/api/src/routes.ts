@@ -88,7 +88,10 @@ const sourceEvents = {
   SourceFetchRecovered: 'source, at, failingSince',
   SourceHistoryRewritten:
     'source, branch, previousSha, newSha, at; the head no longer descends from the last observed commit',
-  WebhookRejected: 'source, provider (github|gitlab|gitea|unknown), reason, at; never the body',
+  WebhookRejected:
+    'source, provider (github|gitlab|gitea|unknown), reason, at; never the body; ten per source and minute',
+  WebhookRejectionsAggregated:
+    'source, count, reasons {reason: n}, since, until; the rejections of a minute past the first ten',
 };
 
 const applicationEvents = {
@@ -117,6 +120,8 @@ const statusEvents = {
   DriftResolved: 'clusterId, application, resource, at',
   ApplicationRemoved: 'clusterId, application, pruned, at',
   StatusRejected: 'on status-rejections: subject, messageId?, clusterId?, reason (never the body)',
+  DesiredStateRefused:
+    'clusterId, reason (malformed|bad-signature|foreign-cluster|replayed|bundle-digest-mismatch|bundle-refused), via (push|pull|stored|bundle), message, at; nothing of it was applied',
 };
 
 const ok = (body: z.ZodType) => ({ 200: { description: 'OK', body } });

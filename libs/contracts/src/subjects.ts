@@ -103,6 +103,7 @@ export const statusKinds = {
   driftCorrected: 'drift-corrected',
   driftResolved: 'drift-resolved',
   applicationRemoved: 'application-removed',
+  desiredStateRefused: 'desired-state-refused',
 } as const;
 
 export type StatusKind = (typeof statusKinds)[keyof typeof statusKinds];

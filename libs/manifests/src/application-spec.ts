@@ -11,6 +11,7 @@ import { jsonPatchOps, type JsonPatchOperation } from './json-patch';
 import { matchesLabelSelector, type LabelSelector } from './label-selector';
 import { variableSyntaxProblems } from './variables';
 import { parseYamlDocuments } from './yaml-documents';
+import { textBoundsIssues, valueBoundsIssues } from './input-bounds';
 
 export const applicationApiVersion = 'flotilla.dev/v1';
 export const applicationKind = 'Application';
@@ -384,6 +385,9 @@ function toIssues(error: z.ZodError): ApplicationSpecIssue[] {
  */
 export function parseApplicationSpec(input: string | unknown): Application {
   let data: unknown = input;
+  // Bounded before any parser or validator works on it (input-bounds.ts).
+  const outOfBounds = typeof input === 'string' ? textBoundsIssues(input) : valueBoundsIssues(input);
+  if (outOfBounds) throw new InvalidApplicationSpecError(outOfBounds);
   if (typeof input === 'string') {
     const documents = parseYamlDocuments(input).filter((document) => !document.empty);
     const broken = documents.flatMap((document) => ('error' in document ? [document.error] : []));
@@ -397,6 +401,8 @@ export function parseApplicationSpec(input: string | unknown): Application {
       ]);
     }
     data = (documents[0] as { value: JsonValue }).value;
+    const tooLarge = valueBoundsIssues(data);
+    if (tooLarge) throw new InvalidApplicationSpecError(tooLarge);
   }
   const result = applicationSchema.safeParse(data, {
     error: (issue) => (issue.code === 'invalid_type' && issue.input === undefined ? 'is required' : undefined),

@@ -36,6 +36,7 @@ export { canonicalJson, jsonEqual, type JsonObject, type JsonValue } from './jso
 export { apiGroup, builtInClusterScopedKinds, groupKind } from './kinds';
 export { matchesLabelSelector, type LabelSelector, type LabelSelectorRequirement } from './label-selector';
 export { formatLabelSelector, InvalidLabelSelectorTextError, parseLabelSelectorText } from './label-selector-text';
+export { applicationFileBounds, textBoundsIssues, valueBoundsIssues } from './input-bounds';
 export { applyMergePatch } from './merge-patch';
 export { redactSecrets, redacted } from './redact-secrets';
 export {

@@ -92,6 +92,8 @@ export async function runAgent(options: AgentOptions): Promise<void> {
   outbox?.start(nc, { jetStream: statusRelayTarget(nc) });
   let feed: NatsDesiredStateFeed | undefined;
   let reconcile: RunningReconcile | undefined;
+  /** The same refusal (a stale state pushed again and again) is reported once per repeat window. */
+  const reportedRefusals = new Map<string, number>();
   if (outbox && options.reconcile) {
     feed = new NatsDesiredStateFeed({
       nc,
@@ -99,6 +101,17 @@ export async function runAgent(options: AgentOptions): Promise<void> {
       hubSigningPublicKey: credentials.hubSigningPublicKey,
       stateDir: options.stateDir,
       log: options.log,
+      // A refused state goes to the hub like any status, so the attempt shows in the fleet history.
+      onRefused: (refusal) => {
+        const key = `${refusal.reason}\u0000${refusal.via}\u0000${refusal.message}`;
+        const now = Date.now();
+        if ((reportedRefusals.get(key) ?? -Infinity) > now - durations.refusalReportRepeatMs) return;
+        reportedRefusals.set(key, now);
+        reconcile?.reporter.report(
+          { type: 'DesiredStateRefused', ...refusal, at: new Date(now).toISOString() },
+          undefined,
+        );
+      },
     });
     reconcile = await startReconcile({
       clusterId: credentials.clusterId,

@@ -17,6 +17,8 @@ export const durations = {
   kubeRequestTimeoutMs: 10_000,
   /** Shutdown: drain of the NATS connection is abandoned after this long. */
   shutdownTimeoutMs: 5_000,
+  /** A refused desired state identical to one reported this recently (same reason, way, message) is not reported again. */
+  refusalReportRepeatMs: 10 * 60_000,
   /** The agent asks for its desired state this often even without a push (pushes are at most once). */
   desiredStateResyncMs: 30_000,
   /** After a desired-state request failed (no hub, NATS down), the next one comes sooner. */

@@ -23,8 +23,12 @@ export const durations = {
   sourceLeaseWaitMs: 30_000,
   /** Retry step while waiting for a source's lease. */
   sourceLeaseRetryMs: 250,
-  /** Rejected webhooks of one source recorded per window (more are only logged): the log is not a spam sink. */
-  webhookRejectionWindowMs: 60_000,
+  /**
+   * Refusals of one source of attempts (a webhook's source, a registration token) are recorded
+   * one by one up to a few per window; the rest are counted into one aggregate event when the
+   * window closes (common/refusal-limiter.ts): the log is not a spam sink.
+   */
+  refusalWindowMs: 60_000,
   /** FLOTILLA_STATUS drops a report whose message id it saw this recently (an agent's resend after a lost PubAck). */
   statusDuplicateWindowMs: 10 * 60_000,
   /** A status report not acknowledged this long after delivery (hub replica died mid-append) is redelivered. */
@@ -49,6 +53,12 @@ export const durations = {
    * this long after a deregistration are still recorded (they were sent before it took effect).
    */
   statusStandingCacheMs: 2_000,
+  /** An application file whose parsing and validation takes longer is refused (400) and its worker replaced. */
+  applicationParseTimeoutMs: 2_000,
+  /** Heap of the application parser thread (MB): a file that exhausts it is refused, the hub lives on. */
+  applicationParserHeapMb: 256,
+  /** Application files waiting for the parser beyond this many are answered 503 (retry). */
+  applicationParserQueueMax: 16,
 } as const;
 
 /** The desired-state capability (reactor). */
@@ -88,6 +98,11 @@ export const natsDurations = {
   heartbeatIntervalDefaultMs: 10_000,
   /** The liveness check runs every half heartbeat interval, but at least this often. */
   livenessCheckMaxMs: 1_000,
+  /**
+   * A liveness check that runs later than planned by more than this (and more than its own
+   * interval) means the hub itself did not run: the delay is not counted as clusters' silence.
+   */
+  livenessStallMinMs: 250,
   /**
    * How often the last heartbeat of each cluster is written to the clusters view (LAST SEEN):
    * one batched UPDATE for all clusters heard since, never an event per heartbeat.

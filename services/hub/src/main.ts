@@ -3,7 +3,6 @@ import { Logger, type INestApplication } from '@nestjs/common';
 import {
   apiTokenDecider,
   apiTokenPrefix,
-  apiTokenStreamId,
   formatSecretToken,
   hashSecret,
   validateDnsLabel,
@@ -15,11 +14,17 @@ import { randomIds, systemClock } from './common/clock';
 import { loadHubConfig, type HubConfig } from './config/hub.config';
 import { openHubDatabase, type HubDatabase } from './database/hub-data-source';
 import { durations } from './durations';
+import {
+  runApplicationParserWorker,
+  startApplicationParser,
+  stopApplicationParser,
+} from './applications/application-parser';
 import { createHubApp } from './hub.app';
 import { LivenessModule, loadNatsConfig, NATS_CONNECTION, NatsModule, RegistrationModule } from './nats';
 import { ReadModelsService } from './projections/read-models.service';
 import { natsInit } from './nats/nats-init';
 import { StatusModule } from './status';
+import { appendApiTokenWithName } from './api-tokens/api-token-names';
 
 /**
  * The hub's entry point.
@@ -45,6 +50,7 @@ async function serve(config: HubConfig): Promise<void> {
   });
   let app: INestApplication | undefined;
   try {
+    startApplicationParser(process.argv[1]!);
     app = await createHubApp({
       config,
       dataSource: database.dataSource,
@@ -59,6 +65,7 @@ async function serve(config: HubConfig): Promise<void> {
     logger.error(`cannot start: ${(err as Error).message ?? String(err)}`);
     exitAfterCleanup(1, async () => {
       await app?.close().catch(() => undefined);
+      await stopApplicationParser().catch(() => undefined);
       await database.close().catch(() => undefined);
       await telemetry.shutdown().catch(() => undefined);
     });
@@ -92,6 +99,7 @@ function onShutdown(app: INestApplication, database: HubDatabase, telemetry: Tel
     logger.log(`${signal}: shutting down`);
     exitAfterCleanup(0, async () => {
       await app.close();
+      await stopApplicationParser();
       await database.close();
       // Last, so the spans of the shutdown itself are exported too.
       await telemetry.shutdown();
@@ -118,10 +126,12 @@ async function createAdminToken(config: HubConfig, args: string[]): Promise<void
       { type: 'CreateApiToken', data: { tokenId, name, role, secretHash: hashSecret(secret), now: systemClock.now() } },
       apiTokenDecider.initialState(),
     );
-    await database.eventStore.append(apiTokenStreamId(tokenId), events as NewEvent[], {
-      expectedVersion: 0,
-      metadata: { actor: 'system:create-admin-token' },
-    });
+    await appendApiTokenWithName(
+      database.eventStore,
+      { tokenId, name },
+      events as NewEvent[],
+      'system:create-admin-token',
+    );
     process.stdout.write(`${formatSecretToken(apiTokenPrefix, { tokenId, secret })}\n`);
     process.stderr.write(`admin API token "${name}" (${tokenId}) created; it is shown only this once.\n`);
   } finally {
@@ -162,8 +172,10 @@ async function main(args: string[]): Promise<void> {
   throw new Error(`unknown command "${command}" (serve, create-admin-token, rebuild-read-models, nats init)`);
 }
 
-main(process.argv.slice(2)).catch((err: unknown) => {
-  // The message names the bad variable or unreachable server; config errors never carry values.
-  logger.error((err as Error).message ?? String(err));
-  process.exit(1);
-});
+// This script is also the application parser's worker thread (applications/application-parser.ts).
+if (!runApplicationParserWorker())
+  main(process.argv.slice(2)).catch((err: unknown) => {
+    // The message names the bad variable or unreachable server; config errors never carry values.
+    logger.error((err as Error).message ?? String(err));
+    process.exit(1);
+  });

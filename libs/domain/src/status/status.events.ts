@@ -80,6 +80,22 @@ export type DriftResolved = DomainEvent<'DriftResolved', ReportBase & { resource
 /** The agent dropped an application its cluster is no longer assigned (deleting what it owned when `pruned`). */
 export type ApplicationRemoved = DomainEvent<'ApplicationRemoved', ReportBase & { pruned: boolean }>;
 
+/** Why an agent refused a desired state or bundle (the agent's inbound/desired-state.ts). */
+export const desiredStateRefusalReasons = [
+  'malformed',
+  'bad-signature',
+  'foreign-cluster',
+  'replayed',
+  'bundle-digest-mismatch',
+  'bundle-refused',
+] as const;
+export type DesiredStateRefusalReason = (typeof desiredStateRefusalReasons)[number];
+/** The agent refused a desired state (forged, foreign, replayed): an attack shows in the fleet history. */
+export type DesiredStateRefused = DomainEvent<
+  'DesiredStateRefused',
+  { clusterId: string; reason: DesiredStateRefusalReason; via: string; message: string; at: string }
+>;
+
 /** The status events of `cluster-<clusterId>`. */
 export type StatusEvent =
   | SyncStarted
@@ -89,7 +105,8 @@ export type StatusEvent =
   | DriftDetected
   | DriftCorrected
   | DriftResolved
-  | ApplicationRemoved;
+  | ApplicationRemoved
+  | DesiredStateRefused;
 
 export type StatusEventType = StatusEvent['type'];
 
@@ -102,6 +119,7 @@ export const statusEventTypes: readonly StatusEventType[] = [
   'DriftCorrected',
   'DriftResolved',
   'ApplicationRemoved',
+  'DesiredStateRefused',
 ];
 
 const statusTypes: ReadonlySet<string> = new Set(statusEventTypes);

@@ -35,7 +35,9 @@ export async function startReconcile(options: StartReconcileOptions): Promise<Ru
     clusterId: options.clusterId,
     outbox: options.outbox,
     onError: (error, event) =>
-      options.log(`status report ${event.type} of ${event.application} was not journaled: ${error.message}`),
+      options.log(
+        `status report ${event.type}${'application' in event ? ` of ${event.application}` : ''} was not journaled: ${error.message}`,
+      ),
   });
   const loop = new ReconcileLoop({
     clusterId: options.clusterId,

@@ -33,7 +33,16 @@ export interface ApplicationRemovedEvent {
   at: string;
 }
 
-export type AgentStatusEvent = ReconcileEvent | ApplicationRemovedEvent;
+/** A desired state or bundle the agent refused (inbound/desired-state.ts): nothing of it was applied. */
+export interface DesiredStateRefusedEvent {
+  type: 'DesiredStateRefused';
+  reason: string;
+  message: string;
+  via: string;
+  at: string;
+}
+
+export type AgentStatusEvent = ReconcileEvent | ApplicationRemovedEvent | DesiredStateRefusedEvent;
 
 export interface ReportEnvelope {
   /** The report id (a fresh random UUID, v4): Nats-Msg-Id; the hub derives the event id from it and the cluster. */
@@ -115,6 +124,17 @@ export function toStatusReport(
   context: AssignmentContext | undefined,
 ): { kind: StatusKind; report: StatusReport } {
   const meta = messageMeta(envelope);
+  if (event.type === 'DesiredStateRefused')
+    return {
+      kind: statusKinds.desiredStateRefused,
+      report: create(StatusReportSchema, {
+        meta,
+        report: {
+          case: 'desiredStateRefused',
+          value: { reason: event.reason, message: event.message, via: event.via, at: ts(event.at) },
+        },
+      }),
+    };
   const application = event.application;
   switch (event.type) {
     case 'SyncStarted':

@@ -25,7 +25,8 @@ export const driftProjection: Projection = {
       }
       // Typed: the hub validated each report before appending it, and upcasters lift older shapes.
       const status = asStatusEvent(event);
-      if (!status) continue;
+      // A refused desired state is about the cluster, not an application's resources.
+      if (!status || status.type === 'DesiredStateRefused') continue;
       const { clusterId, application } = status.data;
       const at = eventTime(status.data.at, event.recordedAt);
       switch (status.type) {

@@ -23,7 +23,12 @@ import type {
   StatusResourceResult,
   SyncData,
 } from '@flotilla/domain';
+import { desiredStateRefusalReasons } from '@flotilla/domain';
 import { reportIdPattern, statusEventId } from './report-identity';
+
+const refusalVias = ['push', 'pull', 'stored', 'bundle'];
+/** The agent's explanation is kept, bounded: it is the agent's text, not the hub's. */
+const refusalMessageMaxChars = 500;
 
 // The stored status events are declared in @flotilla/domain (status.events.ts); re-exported
 // for the hub's status folder.
@@ -242,6 +247,16 @@ export function statusEventOf(report: StatusReport, clusterId: string): StatusEv
           at: at(r.value.at),
         },
       };
+    case 'desiredStateRefused': {
+      const v = r.value;
+      const reason = desiredStateRefusalReasons.find((known) => known === v.reason);
+      if (!reason) return reject('desiredStateRefused.reason is not a known refusal reason');
+      if (!refusalVias.includes(v.via)) return reject('desiredStateRefused.via is not push, pull, stored or bundle');
+      return {
+        type: 'DesiredStateRefused',
+        data: { clusterId, reason, via: v.via, message: v.message.slice(0, refusalMessageMaxChars), at: at(v.at) },
+      };
+    }
     default:
       return reject('the report carries no known status');
   }

@@ -1,10 +1,10 @@
 import { Inject } from '@nestjs/common';
 import { CommandHandler, type ICommandHandler } from '@nestjs/cqrs';
-import type { EventStore } from '@flotilla/event-store';
-import { apiTokenDecider, apiTokenPrefix, apiTokenStreamId, formatSecretToken, hashSecret } from '@flotilla/domain';
-import { decideAndAppend } from '../../common/aggregate';
+import type { EventStore, NewEvent } from '@flotilla/event-store';
+import { apiTokenDecider, apiTokenPrefix, formatSecretToken, hashSecret } from '@flotilla/domain';
 import { CLOCK, ID_GENERATOR, type Clock, type IdGenerator } from '../../common/clock';
 import { EVENT_STORE } from '../../event-store.provider';
+import { appendApiTokenWithName } from '../api-token-names';
 import { CreateApiTokenCommand, type CreateApiTokenResult } from './create-api-token.command';
 
 @CommandHandler(CreateApiTokenCommand)
@@ -18,10 +18,8 @@ export class CreateApiTokenHandler implements ICommandHandler<CreateApiTokenComm
   async execute(command: CreateApiTokenCommand): Promise<CreateApiTokenResult> {
     const tokenId = this.ids.tokenId();
     const secret = this.ids.secret();
-    await decideAndAppend(
-      this.store,
-      apiTokenStreamId(tokenId),
-      apiTokenDecider,
+    // A fresh id: the token's stream is new. Its name is claimed with it (one name, one token).
+    const events = apiTokenDecider.decide(
       {
         type: 'CreateApiToken',
         data: {
@@ -32,8 +30,9 @@ export class CreateApiTokenHandler implements ICommandHandler<CreateApiTokenComm
           now: this.clock.now(),
         },
       },
-      { actor: command.actor },
+      apiTokenDecider.initialState(),
     );
+    await appendApiTokenWithName(this.store, { tokenId, name: command.name }, events as NewEvent[], command.actor);
     return {
       tokenId,
       name: command.name,

@@ -9,9 +9,10 @@ import {
   sourceStreamId,
   type ApplicationIssue,
 } from '@flotilla/domain';
-import { InvalidApplicationSpecError, parseApplicationSpec, type Application } from '@flotilla/manifests';
+import type { Application } from '@flotilla/manifests';
 import { loadAggregate } from '../../common/aggregate';
 import { EVENT_STORE } from '../../event-store.provider';
+import { parseApplicationFile } from '../application-parser';
 import { decideOnApplication } from '../application-stream';
 import { ApplyApplicationCommand, type ApplyOutcome } from './apply-application.command';
 
@@ -23,7 +24,7 @@ export class ApplyApplicationHandler implements ICommandHandler<
   constructor(@Inject(EVENT_STORE) private readonly store: EventStore) {}
 
   async execute(command: ApplyApplicationCommand): Promise<{ outcome: ApplyOutcome; position: number }> {
-    const application = parse(command.body);
+    const application = await parseApplicationFile(command.body);
     // Everything is checked before anything is appended: an application never half-applies.
     const issues = await this.referenceIssues(command.name, application);
     if (issues.length > 0) throw new InvalidApplicationError(issues);
@@ -68,14 +69,5 @@ export class ApplyApplicationHandler implements ICommandHandler<
         issues.push({ path: `spec.targets[${index}].group`, message: `unknown cluster group "${target.group}"` });
     }
     return issues;
-  }
-}
-
-function parse(body: string | unknown): Application {
-  try {
-    return parseApplicationSpec(body);
-  } catch (err) {
-    if (err instanceof InvalidApplicationSpecError) throw new InvalidApplicationError(err.issues, { cause: err });
-    throw err;
   }
 }

@@ -14,7 +14,8 @@ interface AssignedApplication {
 }
 
 export type ApplicationStatusEvent =
-  | StatusEvent
+  // A refused desired state changed nothing on the cluster: no application's status moves.
+  | Exclude<StatusEvent, { type: 'DesiredStateRefused' }>
   | { type: 'DesiredStateAssigned'; data: { clusterId: string; revision: number; applications: AssignedApplication[] } }
   | { type: 'ClusterDeregistered'; data: { clusterId: string } };
 

@@ -1,4 +1,4 @@
-import { Inject, Logger } from '@nestjs/common';
+import { Inject, Logger, type OnModuleDestroy } from '@nestjs/common';
 import { CommandHandler, type ICommandHandler } from '@nestjs/cqrs';
 import type { EventStore, NewEvent } from '@flotilla/event-store';
 import {
@@ -21,14 +21,48 @@ import {
 } from '@flotilla/domain';
 import { decidedAgainOnConflict, loadAggregate } from '../../common/aggregate';
 import { CLOCK, ID_GENERATOR, type Clock, type IdGenerator } from '../../common/clock';
+import { RefusalLimiter } from '../../common/refusal-limiter';
+import { durations } from '../../durations';
 import { EVENT_STORE } from '../../event-store.provider';
 import { RegisterClusterCommand, type RegisterClusterResult } from './register-cluster.command';
 import { RegistrationRefusedError } from './registration-refused.error';
 import { refusedField } from './refused-field';
 
+/** Refusals of one source recorded one by one per window; the rest are counted (RegistrationRefusalsAggregated). */
+const refusalsRecordedPerWindow = 10;
+const unregisteredActor = 'agent:unregistered';
+
 @CommandHandler(RegisterClusterCommand)
-export class RegisterClusterHandler implements ICommandHandler<RegisterClusterCommand, RegisterClusterResult> {
+export class RegisterClusterHandler
+  implements ICommandHandler<RegisterClusterCommand, RegisterClusterResult>, OnModuleDestroy
+{
   private readonly logger = new Logger('RegisterCluster');
+  /**
+   * The source of a registration attempt is the token it names: its own stream when the token
+   * exists, the shared refusals stream for unknown and malformed tokens (whoever sends them:
+   * NATS tells the hub nothing else about the sender of a bootstrap request).
+   */
+  private readonly refusals = new RefusalLimiter({
+    windowMs: durations.refusalWindowMs,
+    recordedPerWindow: refusalsRecordedPerWindow,
+    onSuppressed: async ({ key, count, reasons, since, until }) => {
+      await this.store.append(
+        key,
+        [
+          {
+            type: 'RegistrationRefusalsAggregated',
+            data: { count, reasons, since: since.toISOString(), until: until.toISOString() },
+          },
+        ],
+        { expectedVersion: 'any', metadata: { actor: unregisteredActor } },
+      );
+      this.logger.warn(
+        `${count} more registrations refused on ${key} since ${since.toISOString()} (counted, not recorded one by one)`,
+      );
+    },
+    onError: (err, { key, count }) =>
+      this.logger.error(`recording ${count} refused registrations on ${key} failed: ${(err as Error).message}`),
+  });
 
   constructor(
     @Inject(EVENT_STORE) private readonly store: EventStore,
@@ -180,14 +214,20 @@ export class RegisterClusterHandler implements ICommandHandler<RegisterClusterCo
         at: now.toISOString(),
       },
     };
-    // 'any': a refusal changes no decision, so it must not fail on a concurrent write.
-    await this.store.append(streamId, [event as NewEvent], {
-      expectedVersion: 'any',
-      metadata: { actor: 'agent:unregistered' },
-    });
-    this.logger.warn(
-      `registration of "${refusedField(command.name, 'name')}" refused: ${reason}${tokenId ? ` (token ${tokenId})` : ''}`,
-    );
+    if (this.refusals.admit(streamId, reason)) {
+      // 'any': a refusal changes no decision, so it must not fail on a concurrent write.
+      await this.store.append(streamId, [event as NewEvent], {
+        expectedVersion: 'any',
+        metadata: { actor: unregisteredActor },
+      });
+      this.logger.warn(
+        `registration of "${refusedField(command.name, 'name')}" refused: ${reason}${tokenId ? ` (token ${tokenId})` : ''}`,
+      );
+    }
     throw new RegistrationRefusedError(reason, detail, { cause });
+  }
+
+  async onModuleDestroy(): Promise<void> {
+    await this.refusals.stop();
   }
 }

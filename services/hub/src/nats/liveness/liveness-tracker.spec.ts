@@ -128,3 +128,17 @@ describe('livenessEventId', () => {
     expect(new Set([id, livenessEventId('c1', 2), livenessEventId('c2', 1), livenessEventId('c11', 1)]).size).toBe(4);
   });
 });
+
+describe('LivenessTracker.pause', () => {
+  it('does not count time the hub did not run as a cluster’s silence', () => {
+    const tracker = new LivenessTracker({ heartbeatIntervalMs: 100, missedHeartbeats: 3 });
+    tracker.applyLogEvent({ type: 'ClusterRegistered', clusterId: 'c', position: 1 }, 0);
+    tracker.applyLogEvent({ type: 'ClusterConnected', clusterId: 'c', position: 2 }, 0);
+    tracker.heartbeat('c', 1_000);
+    tracker.pause(5_000);
+    expect(tracker.silent(6_200)).toEqual([]);
+    expect(tracker.silent(6_400)).toEqual([{ clusterId: 'c', lastSeen: 1_000 }]);
+    tracker.heartbeat('c', 6_300);
+    expect(tracker.silent(6_500)).toEqual([]);
+  });
+});

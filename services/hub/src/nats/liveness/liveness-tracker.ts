@@ -20,6 +20,8 @@ interface Entry {
   transitions: number;
   /** Positions of transitions this hub appended and folded in before the log tail delivered them. */
   ownAhead: Set<number>;
+  /** Time since the last heartbeat during which the hub itself did not run (not silence). */
+  paused: number;
 }
 
 export interface LogTransition {
@@ -43,7 +45,7 @@ export class LivenessTracker {
   private entry(clusterId: string, now: number): Entry {
     let e = this.clusters.get(clusterId);
     if (!e) {
-      e = { connection: 'absent', watchedSince: now, transitions: 0, ownAhead: new Set() };
+      e = { connection: 'absent', watchedSince: now, transitions: 0, ownAhead: new Set(), paused: 0 };
       this.clusters.set(clusterId, e);
     }
     return e;
@@ -113,7 +115,16 @@ export class LivenessTracker {
   heartbeat(clusterId: string, at: number): boolean {
     const e = this.entry(clusterId, at);
     e.lastSeen = Math.max(e.lastSeen ?? 0, at);
+    e.paused = 0;
     return e.connection === 'pending' || e.connection === 'disconnected';
+  }
+
+  /**
+   * The hub did not run for `ms` (stopped, starved, its loop blocked): it could not hear
+   * anyone, so that time is not silence. Every cluster's clock moves forward by it.
+   */
+  pause(ms: number): void {
+    for (const e of this.clusters.values()) e.paused += ms;
   }
 
   /** Clusters believed connected that have been silent for longer than the window. */
@@ -121,7 +132,7 @@ export class LivenessTracker {
     const due: Array<{ clusterId: string; lastSeen?: number }> = [];
     for (const [clusterId, e] of this.clusters) {
       if (e.connection !== 'connected') continue;
-      const since = e.lastSeen ?? e.watchedSince;
+      const since = (e.lastSeen ?? e.watchedSince) + e.paused;
       if (now - since > this.windowMs)
         due.push({ clusterId, ...(e.lastSeen !== undefined ? { lastSeen: e.lastSeen } : {}) });
     }

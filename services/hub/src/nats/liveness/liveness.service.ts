@@ -87,11 +87,24 @@ export class LivenessService implements OnApplicationBootstrap, OnModuleDestroy 
     });
     // Half a heartbeat interval (bounded): the recorded offline time lags the window by little.
     const every = Math.min(natsDurations.livenessCheckMaxMs, Math.max(25, Math.floor(this.heartbeatIntervalMs / 2)));
+    // A hub that did not run cannot have read heartbeats: when the check itself comes late (the
+    // process was stopped, starved of CPU or its event loop blocked), the time it was late is
+    // not counted against any cluster, and the heartbeats that queued up meanwhile are read
+    // before the next check judges anyone.
+    let due = Date.now() + every;
     const check = () => {
       if (this.stopped) return;
-      for (const { clusterId, lastSeen } of this.tracker.silent(Date.now())) {
-        this.transition(clusterId, 'disconnected', lastSeen);
+      const now = Date.now();
+      const late = now - due;
+      if (late > Math.max(every, natsDurations.livenessStallMinMs)) {
+        this.tracker.pause(late);
+        this.logger.warn(`the hub did not run for ${late} ms: that time is not counted as clusters' silence`);
+      } else {
+        for (const { clusterId, lastSeen } of this.tracker.silent(now)) {
+          this.transition(clusterId, 'disconnected', lastSeen);
+        }
       }
+      due = Date.now() + every;
       this.checkTimer = setTimeout(check, every);
     };
     this.checkTimer = setTimeout(check, every);

@@ -1,4 +1,4 @@
-import { Inject, Logger } from '@nestjs/common';
+import { Inject, Logger, type OnModuleDestroy } from '@nestjs/common';
 import { CommandHandler, type ICommandHandler } from '@nestjs/cqrs';
 import type { EventStore, NewEvent } from '@flotilla/event-store';
 import {
@@ -12,6 +12,7 @@ import {
 } from '@flotilla/domain';
 import { loadAggregate } from '../../common/aggregate';
 import { CLOCK, type Clock } from '../../common/clock';
+import { RefusalLimiter } from '../../common/refusal-limiter';
 import { durations } from '../../durations';
 import { EVENT_STORE } from '../../event-store.provider';
 import { SourceObserver } from '../observe-source/source-observer';
@@ -25,9 +26,29 @@ const rejectionsRecordedPerWindow = 10;
 export const webhookActor = 'system:git-webhook';
 
 @CommandHandler(ReceiveWebhookCommand)
-export class ReceiveWebhookHandler implements ICommandHandler<ReceiveWebhookCommand, ReceiveWebhookResult> {
+export class ReceiveWebhookHandler
+  implements ICommandHandler<ReceiveWebhookCommand, ReceiveWebhookResult>, OnModuleDestroy
+{
   private readonly logger = new Logger('SourceWebhook');
-  private readonly rejections = new Map<string, { windowStart: number; count: number }>();
+  /** Per source: the first rejections of a window recorded, the rest counted (WebhookRejectionsAggregated). */
+  private readonly rejections = new RefusalLimiter({
+    windowMs: durations.refusalWindowMs,
+    recordedPerWindow: rejectionsRecordedPerWindow,
+    onSuppressed: async ({ key, count, reasons, since, until }) => {
+      await this.store.append(
+        sourceStreamId(key),
+        [
+          {
+            type: 'WebhookRejectionsAggregated',
+            data: { source: key, count, reasons, since: since.toISOString(), until: until.toISOString() },
+          },
+        ],
+        { expectedVersion: 'any', metadata: { actor: webhookActor } },
+      );
+    },
+    onError: (err, { key, count }) =>
+      this.logger.error(`recording ${count} rejected webhooks of source ${key} failed: ${(err as Error).message}`),
+  });
 
   constructor(
     @Inject(EVENT_STORE) private readonly store: EventStore,
@@ -79,7 +100,7 @@ export class ReceiveWebhookHandler implements ICommandHandler<ReceiveWebhookComm
   ): Promise<never> {
     const name = state.name!;
     this.logger.warn(`webhook for source ${name} rejected (${provider}): ${reason}`);
-    if (this.shouldRecord(name)) {
+    if (this.rejections.admit(name, reason)) {
       const now = this.clock.now();
       const events = sourceDecider.decide({ type: 'RejectWebhook', data: { provider, reason, now } }, state);
       // 'any': a rejection decides nothing, so it must not fail on a concurrent fetch's append.
@@ -91,14 +112,7 @@ export class ReceiveWebhookHandler implements ICommandHandler<ReceiveWebhookComm
     throw new WebhookRejectedError(reason, { cause });
   }
 
-  private shouldRecord(name: string): boolean {
-    const now = Date.now();
-    let entry = this.rejections.get(name);
-    if (!entry || now - entry.windowStart >= durations.webhookRejectionWindowMs) {
-      entry = { windowStart: now, count: 0 };
-      this.rejections.set(name, entry);
-    }
-    entry.count += 1;
-    return entry.count <= rejectionsRecordedPerWindow;
+  async onModuleDestroy(): Promise<void> {
+    await this.rejections.stop();
   }
 }
