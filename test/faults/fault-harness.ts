@@ -171,6 +171,18 @@ export async function expectReportsAccounted(
       unexpected: [],
     });
     expect(a.recorded).toBe(a.sent);
+    if (process.env.FLOTILLA_FAULTS_DEBUG) {
+      const events = (await allEvents(fleet)).filter((e) => e.metadata.actor === `agent:${cluster.id}`);
+      const sent = await sentReports(fleet, cluster);
+      process.stderr.write(
+        `sent (stream order): ${sent.map((r) => `${r.seq}`).join(' ')}\nrecorded: ${events
+          .map(
+            (e) =>
+              `${e.position}:${JSON.stringify(e.metadata.report)}:${sent.findIndex((r) => r.id === e.metadata.causationId)}`,
+          )
+          .join(' ')}\n`,
+      );
+    }
     expect(a.recordedOrder).toEqual(a.sentOrder);
     lines.push(`${cluster.name}: ${a.sent} sent, ${a.recorded} recorded, 0 lost, 0 duplicated, in the order sent`);
   }

@@ -122,7 +122,11 @@ describe('a Postgres outage: the API says 503 with Retry-After, /readyz fails, /
       convergeBoundMs,
       `the cluster connected and its drift view at its last report within ${convergeBoundMs} ms`,
     );
-    expect(Date.now() - restartedAt).toBeLessThan(convergeBoundMs);
+    const took = Date.now() - restartedAt;
+    expect(took).toBeLessThan(convergeBoundMs);
+    process.stderr.write(
+      `[faults] Postgres outage: converged (connected, drift view at the last report) ${took} ms after the restart (bound ${convergeBoundMs} ms)\n`,
+    );
     expect(cluster.sent).toHaveLength(reports);
     await expectRecovered(fleet, { label: 'Postgres outage', clusters: [cluster], settleMs: 90_000 });
     expect(cluster.agent!.proc.exitCode).toBeNull();
