@@ -379,12 +379,18 @@ export async function startTestReporter(
     seed: string;
     userJwt: string;
   };
-  const nc = await connect({
-    servers: fleet.nats.url,
-    authenticator: jwtAuthenticator(credentials.userJwt, new TextEncoder().encode(credentials.seed)),
-    inboxPrefix: agentInboxPrefix(credentials.clusterId),
-    maxReconnectAttempts: -1,
-  });
+  // Retried like the agent's first connection: a loaded machine can time the dial out.
+  const nc = await eventually(
+    () =>
+      connect({
+        servers: fleet.nats.url,
+        authenticator: jwtAuthenticator(credentials.userJwt, new TextEncoder().encode(credentials.seed)),
+        inboxPrefix: agentInboxPrefix(credentials.clusterId),
+        maxReconnectAttempts: -1,
+      }),
+    60_000,
+    `the connection of ${name}'s reporter to NATS`,
+  );
   // The agent's own layout: the outbox in the state directory beside the credentials.
   const outbox = await Outbox.open({ dir: path.join(stateDir, 'outbox') });
   outbox.start(nc, { jetStream: statusRelayTarget(nc) });

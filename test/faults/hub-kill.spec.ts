@@ -7,7 +7,7 @@ import { driftReport, expectRecovered, startTestReporter, type TestReporter } fr
 // the order the agent sent them, and the views must equal a rebuild. Real processes: the hub,
 // operator-mode NATS and Postgres; each cluster registers through a real agent process, then
 // reports through the agent's own outbox and reporter (run here, so the test knows what was sent).
-jest.setTimeout(300_000);
+jest.setTimeout(420_000);
 
 const clusters = 4;
 const reportsPerCluster = 150;
