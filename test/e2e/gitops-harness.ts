@@ -37,6 +37,8 @@ export interface ClusterSpec {
   labels: Record<string, string>;
   /** `kube-apiserver`: the real server (one per fleet); `emulator`: a virtual cluster of the emulator. */
   api: 'kube-apiserver' | 'emulator';
+  /** Runs the cluster's agent inside this network namespace (see test/faults/netns.ts); needs `natsHost`. */
+  netns?: string;
 }
 
 export interface GitopsCluster {
@@ -102,6 +104,10 @@ export async function startGitopsFleet(
     database?: TestDatabase;
     /** More FLOTILLA_HUB_* settings for the hub process (e.g. its render tools and limits). */
     hubEnv?: Record<string, string>;
+    /** Where NATS and the emulator listen (default 127.0.0.1): the veth host address when an agent runs in a network namespace. */
+    listenHost?: string;
+    heartbeatIntervalMs?: number;
+    missedHeartbeats?: number;
   } = {},
 ): Promise<GitopsFleet> {
   const git = await GitFixture.create('flotilla-gitops-e2e');
@@ -129,6 +135,9 @@ export async function startGitopsFleet(
       startFleet({
         hubEnv: { FLOTILLA_HUB_GIT_CREDENTIALS_DIR: secretsDir, ...options.hubEnv },
         ...(options.database ? { database: options.database } : {}),
+        ...(options.listenHost ? { natsHost: options.listenHost } : {}),
+        ...(options.heartbeatIntervalMs ? { heartbeatIntervalMs: options.heartbeatIntervalMs } : {}),
+        ...(options.missedHeartbeats ? { missedHeartbeats: options.missedHeartbeats } : {}),
       }).then((f) => (parts.fleet = f)),
       wantsReal
         ? startKubeApiServer({ controllerManager: true, controllers: realServerControllers }).then(
@@ -141,7 +150,11 @@ export async function startGitopsFleet(
             },
           )
         : undefined,
-      emulated.length > 0 ? startKubeEmulator({ clusters: emulated }).then((e) => (parts.emulator = e)) : undefined,
+      emulated.length > 0
+        ? startKubeEmulator({ clusters: emulated, ...(options.listenHost ? { host: options.listenHost } : {}) }).then(
+            (e) => (parts.emulator = e),
+          )
+        : undefined,
     ]);
     const failed = started.find((s): s is PromiseRejectedResult => s.status === 'rejected');
     if (failed) throw failed.reason;
@@ -162,7 +175,13 @@ export async function startGitopsFleet(
         await core.createNamespace({ body: { metadata: { name: agentNamespace } } });
         const token = await fleet.createToken({ labels: spec.labels });
         const credentialsFile = path.join(fleet.dir, spec.name, 'credentials.json');
-        const agent = fleet.startAgent({ name: spec.name, token, credentialsFile, kubeconfig });
+        const agent = fleet.startAgent({
+          name: spec.name,
+          token,
+          credentialsFile,
+          kubeconfig,
+          ...(spec.netns ? { netns: spec.netns } : {}),
+        });
         await agent.waitFor(/connected/, 90_000);
         const id = (JSON.parse(readFileSync(credentialsFile, 'utf8')) as { clusterId: string }).clusterId;
         clusters[spec.name] = {

@@ -37,13 +37,23 @@ export function startProcess(
   args: string[],
   env: Record<string, string>,
   label: string,
+  /** A command the process runs under, e.g. `['ip', 'netns', 'exec', name]` (it must exec, not fork). */
+  wrapper: string[] = [],
 ): RunningProcess {
   const childEnv: NodeJS.ProcessEnv = { ...process.env, ...env };
   // Jest's VM-modules flag is for Jest itself, not for the processes under test.
   delete childEnv.NODE_OPTIONS;
-  const proc = spawn(
+  const command = [
     process.execPath,
-    ['--conditions=flotilla-source', '-r', path.join(root, 'tools/register.js'), path.join(root, entry), ...args],
+    '--conditions=flotilla-source',
+    '-r',
+    path.join(root, 'tools/register.js'),
+    path.join(root, entry),
+    ...args,
+  ];
+  const proc = spawn(
+    wrapper.length > 0 ? wrapper[0]! : command[0]!,
+    wrapper.length > 0 ? [...wrapper.slice(1), ...command] : command.slice(1),
     {
       cwd: root,
       env: childEnv,
@@ -134,6 +144,10 @@ export interface Fleet {
     credentialsFile: string;
     kubeconfig?: string;
     extraArgs?: string[];
+    /** Runs it inside this network namespace (`ip netns exec`), reaching NATS at `natsUrl`. */
+    netns?: string;
+    /** The NATS URL the agent is given; the fleet's own by default. */
+    natsUrl?: string;
   }): RunningProcess;
   events(options?: { streamPrefix?: string; types?: string[] }): Promise<RecordedEvent[]>;
   close(): Promise<void>;
@@ -147,11 +161,13 @@ export async function startFleet(
     hubEnv?: Record<string, string>;
     /** A database the test provides (e.g. on a Postgres it owns and kills); a fresh one on the shared server otherwise. */
     database?: TestDatabase;
+    /** The address the fleet's NATS listens on (default 127.0.0.1): a veth host address for agents in a network namespace. */
+    natsHost?: string;
   } = {},
 ): Promise<Fleet> {
   const heartbeatIntervalMs = options.heartbeatIntervalMs ?? 500;
   const dir = mkdtempSync(path.join(tmpdir(), 'flotilla-e2e-'));
-  const nats = await startOperatorModeNats();
+  const nats = await startOperatorModeNats(options.natsHost ? { host: options.natsHost } : {});
   const database = options.database ?? (await createTestDatabase('e2e'));
   const signingKey = randomBytes(32).toString('base64url');
   const authority = new NatsAuthority({
@@ -236,12 +252,12 @@ export async function startFleet(
         throw new Error('the registration token response did not carry the bootstrap creds of this hub');
       return created.token as string;
     },
-    startAgent({ name, token, credentialsFile, kubeconfig, extraArgs = [] }) {
+    startAgent({ name, token, credentialsFile, kubeconfig, extraArgs = [], netns, natsUrl }) {
       const agent = startProcess(
         'services/agent/src/main.ts',
         [
           '--nats-url',
-          nats.url,
+          natsUrl ?? nats.url,
           '--credentials-file',
           credentialsFile,
           '--heartbeat-interval-ms',
@@ -252,6 +268,7 @@ export async function startFleet(
         ],
         token !== undefined ? { FLOTILLA_AGENT_TOKEN: token } : {},
         `agent ${name}`,
+        netns !== undefined ? ['ip', 'netns', 'exec', netns] : [],
       );
       agents.push(agent);
       return agent;

@@ -1,14 +1,5 @@
-import { randomUUID } from 'node:crypto';
-import { readFileSync } from 'node:fs';
-import path from 'node:path';
-import { connect, jwtAuthenticator, type NatsConnection } from '@nats-io/transport-node';
-import { agentInboxPrefix } from '@flotilla/contracts';
-import { ProjectionRunner } from '@flotilla/event-store';
-import type { AgentStatusEvent } from '../../services/agent/src/reconcile/status-report.mapper';
-import { StatusReporter } from '../../services/agent/src/reconcile/status-reporter';
-import { Outbox, statusRelayTarget } from '../../services/agent/src/report';
-import { driftProjection } from '../../services/hub/src/drift/drift.projection';
 import { eventually, startFleet, type Fleet } from '../e2e/registration-harness';
+import { driftReport, expectRecovered, startTestReporter, type TestReporter } from './fault-harness';
 
 // Issue 11, finding 1: the hub is killed (SIGKILL) with status reports in flight, then started
 // again. Reports it had taken but not acknowledged come back only after the stream's ack wait,
@@ -16,7 +7,7 @@ import { eventually, startFleet, type Fleet } from '../e2e/registration-harness'
 // the order the agent sent them, and the views must equal a rebuild. Real processes: the hub,
 // operator-mode NATS and Postgres; each cluster registers through a real agent process, then
 // reports through the agent's own outbox and reporter (run here, so the test knows what was sent).
-jest.setTimeout(300_000);
+jest.setTimeout(420_000);
 
 const clusters = 4;
 const reportsPerCluster = 150;
@@ -24,33 +15,9 @@ const resources = 10;
 const total = clusters * reportsPerCluster;
 const statusTypes = ['DriftDetected', 'DriftResolved'];
 
-interface Reporting {
-  clusterId: string;
-  nc: NatsConnection;
-  outbox: Outbox;
-  reporter: StatusReporter;
-  sent: string[];
-}
-
-/** Report i of a cluster: resource i % 10, detected on even rounds and resolved on odd ones. */
-function report(i: number): AgentStatusEvent {
-  const ref = { apiVersion: 'v1', kind: 'ConfigMap', namespace: 'web', name: `r${i % resources}` };
-  const at = new Date().toISOString();
-  return Math.floor(i / resources) % 2 === 0
-    ? {
-        type: 'DriftDetected',
-        application: 'web',
-        resource: ref,
-        reason: 'modified',
-        fields: [{ path: '/data/level', desired: 'safe', live: `tampered-${i}` }],
-        at,
-      }
-    : { type: 'DriftResolved', application: 'web', resource: ref, at };
-}
-
 describe('the hub killed with status reports in flight', () => {
   let fleet: Fleet;
-  const reporting: Reporting[] = [];
+  const reporting: TestReporter[] = [];
 
   const statusCount = async (): Promise<number> => {
     const [row] = (await fleet.store.dataSource.query(`SELECT count(*)::int AS n FROM events WHERE type = ANY($1)`, [
@@ -62,57 +29,20 @@ describe('the hub killed with status reports in flight', () => {
     now: await fleet.store.dataSource.query(
       `SELECT cluster_id, application, resource_key, reason, fields, mode, episode_id FROM hub_drift ORDER BY cluster_id, resource_key`,
     ),
-    episodes: await fleet.store.dataSource.query(
-      `SELECT episode_id, cluster_id, resource_key, reason, detections, end_reason FROM hub_drift_episodes ORDER BY episode_id`,
-    ),
   });
 
   beforeAll(async () => {
     fleet = await startFleet();
-    for (let c = 0; c < clusters; c++) {
-      const credentialsFile = path.join(fleet.dir, `c${c}`, 'credentials.json');
-      const agent = fleet.startAgent({ name: `c${c}`, token: await fleet.createToken(), credentialsFile });
-      await agent.waitFor(/connected/);
-      await agent.stop();
-      const credentials = JSON.parse(readFileSync(credentialsFile, 'utf8')) as {
-        clusterId: string;
-        seed: string;
-        userJwt: string;
-      };
-      const nc = await connect({
-        servers: fleet.nats.url,
-        authenticator: jwtAuthenticator(credentials.userJwt, new TextEncoder().encode(credentials.seed)),
-        inboxPrefix: agentInboxPrefix(credentials.clusterId),
-        maxReconnectAttempts: -1,
-      });
-      const outbox = await Outbox.open({ dir: path.join(fleet.dir, `c${c}`, 'outbox') });
-      outbox.start(nc, { jetStream: statusRelayTarget(nc) });
-      const sent: string[] = [];
-      const reporter = new StatusReporter({
-        clusterId: credentials.clusterId,
-        outbox,
-        onError: (err) => {
-          throw err;
-        },
-        newId: () => {
-          const id = randomUUID();
-          sent.push(id);
-          return id;
-        },
-      });
-      reporting.push({ clusterId: credentials.clusterId, nc, outbox, reporter, sent });
-    }
+    for (let c = 0; c < clusters; c++) reporting.push(await startTestReporter(fleet, `c${c}`));
   }, 240_000);
   afterAll(async () => {
-    for (const r of reporting) {
-      await r.outbox.close().catch(() => undefined);
-      await r.nc.close().catch(() => undefined);
-    }
+    for (const r of reporting) await r.close();
     await fleet?.close();
   }, 120_000);
 
   it('records every report once, in the order each agent sent them, and the views equal a rebuild', async () => {
-    for (let i = 0; i < reportsPerCluster; i++) for (const r of reporting) r.reporter.report(report(i), undefined);
+    for (let i = 0; i < reportsPerCluster; i++)
+      for (const r of reporting) r.reporter.report(driftReport(i, resources), undefined);
     await Promise.all(reporting.map((r) => r.reporter.settled()));
 
     // Kill it mid-ingest: some recorded, the consumer holding more than it acknowledged.
@@ -132,14 +62,15 @@ describe('the hub killed with status reports in flight', () => {
     expect(await statusCount()).toBe(total);
 
     for (const r of reporting) {
-      const recorded = (await fleet.store.readStream(`cluster-${r.clusterId}`))
+      const recorded = (await fleet.store.readStream(`cluster-${r.id}`))
         .filter((e) => statusTypes.includes(e.type))
         .map((e) => e.metadata.causationId ?? e.id);
       // 0 lost, 0 duplicated, and in the order sent.
       expect(recorded).toEqual(r.sent);
     }
 
-    // The drift view says what each agent said last about each resource.
+    // Converged: the drift view says what each agent said last about each resource, within 60 s
+    // of the last report being recorded.
     const head = await fleet.store.headPosition();
     await eventually(
       async () => {
@@ -158,10 +89,13 @@ describe('the hub killed with status reports in flight', () => {
     for (const row of live.now as Array<{ fields: Array<{ live: string }> }>)
       expect(row.fields[0]!.live).toMatch(new RegExp(`^tampered-${lastRound}\\d$`));
 
-    // ...and equals a rebuild from the log.
-    await fleet.hub.stop();
-    await new ProjectionRunner(fleet.store, driftProjection).rebuild();
-    expect(await driftTables()).toEqual(live);
-    expect((await fleet.store.verify()).ok).toBe(true);
+    // What every fault test shows (fault-harness.ts): each cluster's reports accounted for in
+    // the order its outbox numbered them, `flotilla audit verify` ok, and every read model
+    // (clusters, application status, drift, ...) equal to a rebuild from the log.
+    await expectRecovered(fleet, {
+      label: 'hub kill -9 with reports in flight',
+      clusters: reporting,
+      settleMs: 120_000,
+    });
   });
 });

@@ -10,6 +10,7 @@ import {
   type GitopsFleet,
   type PendingOutboxEntry,
 } from '../e2e/gitops-harness';
+import { expectRecovered } from './fault-harness';
 
 // The design promise under a NATS outage: an agent cut off from NATS keeps its last desired
 // state, keeps detecting (here, in drift mode `correct`, also correcting) drift, and catches up
@@ -20,6 +21,8 @@ jest.setTimeout(180_000);
 
 /** Generous: two Jest workers run other suites beside this one on two cores. */
 const settleMs = 60_000;
+/** The bound the test states: connected, synced and healthy at commit B within this of the restart. */
+const convergeBoundMs = 60_000;
 
 const namespaceYaml = `apiVersion: v1
 kind: Namespace
@@ -298,6 +301,13 @@ describe('a NATS outage: the agent works on offline and catches up; nothing is l
     );
     // The agent rode out the outage in one process: it never exited.
     expect(eu.agent.proc.exitCode).toBeNull();
-    expect(await g.fleet.store.verify()).toMatchObject({ ok: true });
+    // And what every fault test shows (fault-harness.ts): reports in the order sent, converged
+    // within the bound, audit verify ok, views equal a rebuild.
+    await expectRecovered(g.fleet, {
+      label: 'NATS outage',
+      clusters: [eu],
+      settleMs,
+      converge: { application: 'web', commit: commitB, since: restartRequestedAt, boundMs: convergeBoundMs },
+    });
   });
 });

@@ -125,7 +125,17 @@ export function natsServerProcess(configFile: string, url: string, creds: string
  * updates (revocations) are pushed over `$SYS.REQ.ACCOUNT.<id>.CLAIMS.UPDATE`: the
  * configuration `flotilla-hub nats init` writes for production, on a free port.
  */
-export async function startOperatorModeNats(options: { name?: string } = {}): Promise<OperatorModeNats> {
+export async function startOperatorModeNats(
+  options: {
+    name?: string;
+    /**
+     * The address it listens on (and that `url` names); 127.0.0.1 by default. A test that puts
+     * an agent in a network namespace gives the host end of its veth pair, so the agent can reach it.
+     */
+    host?: string;
+  } = {},
+): Promise<OperatorModeNats> {
+  const host = options.host ?? '127.0.0.1';
   const dir = mkdtempSync(path.join(tmpdir(), 'flotilla-nats-'));
   // The same set-up and configuration `flotilla-hub nats init` writes, on a free port.
   const setup = await createNatsOperatorSetup({ operatorName: 'flotilla-test-operator' });
@@ -136,7 +146,7 @@ export async function startOperatorModeNats(options: { name?: string } = {}): Pr
     writeFileSync(
       configFile,
       natsServerConfig(setup, {
-        listen: `127.0.0.1:${port}`,
+        listen: `${host}:${port}`,
         serverName: options.name ?? `flotilla-test-${port}`,
         storeDir: path.join(dir, 'js'),
         maxMemoryStore: '64MB',
@@ -145,7 +155,7 @@ export async function startOperatorModeNats(options: { name?: string } = {}): Pr
     );
   writeConfig();
 
-  let url = `nats://127.0.0.1:${port}`;
+  let url = `nats://${host}:${port}`;
   let child: ChildProcess | undefined;
   let output = '';
 
@@ -217,7 +227,7 @@ export async function startOperatorModeNats(options: { name?: string } = {}): Pr
       await stop();
       if (attempt < 5 && /address already in use/i.test(output)) {
         port = await freePort();
-        url = `nats://127.0.0.1:${port}`;
+        url = `nats://${host}:${port}`;
         writeConfig();
         continue;
       }

@@ -3,8 +3,9 @@ import { placeReport, reportPlaceOf } from './report-order';
 describe('a report’s place in its cluster’s order', () => {
   const at = (seq: number, epoch = 'e1') => ({ epoch, seq });
 
-  it('given nothing recorded, when any report comes, then it is next', () => {
-    expect(placeReport(undefined, at(7))).toBe('next');
+  it('given nothing recorded, when report 1 comes, then it is next; a later one is early (it waits for 1)', () => {
+    expect(placeReport(undefined, at(1))).toBe('next');
+    expect(placeReport(undefined, at(7))).toBe('early');
   });
 
   it('given 4 recorded, when 5 comes, then it is next; 3 or 4 are seen; 6 is early', () => {
