@@ -94,6 +94,8 @@ export async function startGitopsFleet(
     database?: TestDatabase;
     /** More FLOTILLA_HUB_* settings for the hub process (e.g. its render tools and limits). */
     hubEnv?: Record<string, string>;
+    /** More flags for every agent process (e.g. `--metrics-port 0`). */
+    agentArgs?: string[];
   } = {},
 ): Promise<GitopsFleet> {
   const git = await GitFixture.create('flotilla-gitops-e2e');
@@ -154,7 +156,13 @@ export async function startGitopsFleet(
         await core.createNamespace({ body: { metadata: { name: agentNamespace } } });
         const token = await fleet.createToken({ labels: spec.labels });
         const credentialsFile = path.join(fleet.dir, spec.name, 'credentials.json');
-        const agent = fleet.startAgent({ name: spec.name, token, credentialsFile, kubeconfig });
+        const agent = fleet.startAgent({
+          name: spec.name,
+          token,
+          credentialsFile,
+          kubeconfig,
+          ...(options.agentArgs ? { extraArgs: options.agentArgs } : {}),
+        });
         await agent.waitFor(/connected/, 90_000);
         const id = (JSON.parse(readFileSync(credentialsFile, 'utf8')) as { clusterId: string }).clusterId;
         clusters[spec.name] = {

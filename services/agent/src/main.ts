@@ -57,6 +57,7 @@ async function main(): Promise<number> {
       kubernetesVersion,
       heartbeatIntervalMs: config.heartbeatIntervalMs,
       stateDir: stateDirOf(config),
+      ...(config.metricsPort !== undefined ? { metrics: { host: config.metricsHost, port: config.metricsPort } } : {}),
       ...(reconcile ? { reconcile } : {}),
       signal: abort.signal,
       log,
