@@ -108,6 +108,8 @@ export async function startGitopsFleet(
     listenHost?: string;
     heartbeatIntervalMs?: number;
     missedHeartbeats?: number;
+    /** More flags for every agent process (e.g. `--metrics-port 0`). */
+    agentArgs?: string[];
   } = {},
 ): Promise<GitopsFleet> {
   const git = await GitFixture.create('flotilla-gitops-e2e');
@@ -181,6 +183,7 @@ export async function startGitopsFleet(
           credentialsFile,
           kubeconfig,
           ...(spec.netns ? { netns: spec.netns } : {}),
+          ...(options.agentArgs ? { extraArgs: options.agentArgs } : {}),
         });
         await agent.waitFor(/connected/, 90_000);
         const id = (JSON.parse(readFileSync(credentialsFile, 'utf8')) as { clusterId: string }).clusterId;

@@ -508,6 +508,14 @@ export const routes = {
     },
     errors: [],
   },
+  metrics: {
+    method: 'get',
+    path: '/metrics',
+    summary: 'Prometheus metrics (text exposition format): counts and latencies, no names',
+    auth: 'public',
+    responses: { 200: { description: 'Prometheus text exposition format 0.0.4' } },
+    errors: [],
+  },
 } as const satisfies Record<string, Route>;
 
 export type RouteId = keyof typeof routes;

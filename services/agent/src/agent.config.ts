@@ -41,6 +41,10 @@ const schema = z
      * beside the credentials file, else /var/lib/flotilla-agent (see stateDirOf).
      */
     stateDir: z.string().min(1).optional(),
+    /** Serve Prometheus metrics at GET /metrics on this port (0: any free port); off when absent. */
+    metricsPort: z.coerce.number().int().min(0).max(65535).optional(),
+    /** The address metrics listen on: all interfaces by default, so Prometheus can scrape the pod. */
+    metricsHost: z.string().min(1).default('0.0.0.0'),
     /** Namespaces the agent may touch (comma-separated names or `*`); the Reconciler refuses the rest. */
     allowNamespaces: commaList(z.string(), '*'),
     /** Kinds the agent may touch: `Kind` (core), `group/Kind`, `group/*` or `*`. */
@@ -70,6 +74,8 @@ const names: Record<string, SettingName> = {
   tracesExporter: { flag: '--traces-exporter', env: 'FLOTILLA_AGENT_TRACES_EXPORTER' },
   otlpEndpoint: { flag: '--otlp-endpoint', env: 'FLOTILLA_AGENT_OTLP_ENDPOINT' },
   stateDir: { flag: '--state-dir', env: 'FLOTILLA_AGENT_STATE_DIR' },
+  metricsPort: { flag: '--metrics-port', env: 'FLOTILLA_AGENT_METRICS_PORT' },
+  metricsHost: { flag: '--metrics-host', env: 'FLOTILLA_AGENT_METRICS_HOST' },
   allowNamespaces: { flag: '--allow-namespaces', env: 'FLOTILLA_AGENT_ALLOW_NAMESPACES' },
   allowKinds: { flag: '--allow-kinds', env: 'FLOTILLA_AGENT_ALLOW_KINDS' },
 };

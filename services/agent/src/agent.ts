@@ -8,6 +8,7 @@ import type { AgentScope } from '@flotilla/kube';
 import type { AgentCredentials, CredentialsStore } from './credentials/agent-credentials';
 import { backoffDelay } from './backoff';
 import { durations } from './durations';
+import { startAgentMetrics, type AgentMetricsOptions } from './metrics';
 import { AgentConfigError, AgentError, CredentialsRevokedError, RegistrationUnavailableError } from './errors';
 import { HeartbeatPublisher } from './heartbeat/heartbeat-publisher';
 import { registerCluster, type RegistrationInput } from './register/register-cluster';
@@ -30,6 +31,8 @@ export interface AgentOptions {
   stateDir: string;
   /** The cluster to reconcile; without it the agent reports liveness only. */
   reconcile?: { kubeConfig: KubeConfig; scope: AgentScope; inventoryNamespace: string };
+  /** Serve Prometheus metrics at GET /metrics on this address; off when absent. */
+  metrics?: AgentMetricsOptions;
   /** Aborted on SIGINT/SIGTERM: the agent stops cleanly. */
   signal: AbortSignal;
   log: (line: string) => void;
@@ -90,6 +93,18 @@ export async function runAgent(options: AgentOptions): Promise<void> {
   // outage or a restart loses none.
   const outbox = await openOutbox(options, nc);
   outbox?.start(nc, { jetStream: statusRelayTarget(nc) });
+  let metrics: Awaited<ReturnType<typeof startAgentMetrics>> | undefined;
+  try {
+    if (options.metrics) {
+      metrics = await startAgentMetrics(options.metrics, { nc, outbox });
+      options.log(`metrics at http://${options.metrics.host}:${metrics.port}/metrics`);
+    }
+  } catch (err) {
+    heartbeats.stop();
+    await outbox?.close().catch(() => undefined);
+    await nc.close();
+    throw err;
+  }
   let feed: NatsDesiredStateFeed | undefined;
   let reconcile: RunningReconcile | undefined;
   /** The same refusal (a stale state pushed again and again) is reported once per repeat window. */
@@ -129,6 +144,7 @@ export async function runAgent(options: AgentOptions): Promise<void> {
   });
   const outcome = await Promise.race([stopped, nc.closed()]);
   heartbeats.stop();
+  await metrics?.close();
   // Nothing here may mask why the agent stops (the exit code tells a revocation from an outage).
   await reconcile?.stop().catch((err: Error) => options.log(`reconcile: ${err.message}`));
   await feed?.stop().catch((err: Error) => options.log(`desired state: ${err.message}`));

@@ -56,6 +56,7 @@ async function main(): Promise<number> {
       apiVersions,
       heartbeatIntervalMs: config.heartbeatIntervalMs,
       stateDir: stateDirOf(config),
+      ...(config.metricsPort !== undefined ? { metrics: { host: config.metricsHost, port: config.metricsPort } } : {}),
       ...(reconcile ? { reconcile } : {}),
       signal: abort.signal,
       log,

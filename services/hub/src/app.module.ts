@@ -17,6 +17,7 @@ import { HistoryModule } from './history/history.module';
 import { DriftModule } from './drift/drift.module';
 import { TimeTravelModule } from './time-travel/time-travel.module';
 import { AuditModule } from './audit/audit.module';
+import { MetricsModule } from './metrics';
 
 export interface AppModuleOptions extends HubCoreOptions {
   /**
@@ -37,6 +38,7 @@ export class AppModule {
       imports: [
         HubCoreModule.forRoot(options),
         AuthModule.forRoot({ bootstrapAdminToken: options.config.FLOTILLA_HUB_ADMIN_TOKEN }),
+        MetricsModule,
         HealthModule.forRoot({
           extraChecks: options.readinessChecks,
           natsConnectionToken: options.natsConnectionToken,

@@ -13,6 +13,8 @@ export const durations = {
   shutdownTimeoutMs: 10_000,
   /** Postgres connection attempts at start-up give up after this long. */
   databaseConnectTimeoutMs: 10_000,
+  /** The metrics follower (rollout latencies) reads new events of the log this often. */
+  metricsLogPollMs: 1_000,
   /** The git poller looks for due sources this often (each source keeps its own poll interval). */
   sourceSchedulerTickMs: 1_000,
   /** Polls of one source spread by up to this fraction of its interval, so replicas and sources do not align. */

@@ -38,6 +38,8 @@ import { NATS_CONNECTION } from '../nats/nats-connection';
 import { SourceFilesPort } from '../sources';
 import { ApplicationRenderer } from '@flotilla/render';
 import { ToolBundleRenderer } from './bundle-renderer';
+import { HubMetrics } from '../metrics/hub-metrics';
+import { measuredRenderer } from '../metrics/measured-renderer';
 import { encodeDesiredStatePayload, encodeSignedDesiredState, signedDesiredState } from './desired-state.codec';
 import { DESIRED_STATE_CONFIG, type DesiredStateConfig } from './desired-state.config';
 import { DesiredStateReactor } from './desired-state.reactor';
@@ -75,9 +77,13 @@ export class DesiredStateService implements OnApplicationBootstrap, OnModuleDest
     tools: ApplicationRenderer,
     @Optional() private readonly authority?: NatsAuthority,
     @Optional() @Inject(NATS_CONNECTION) private readonly nc?: NatsConnection,
+    @Optional() metrics?: HubMetrics,
   ) {
     // The one place rendering is chosen: the reactor only knows the BundleRenderer port.
-    const renderer = new ToolBundleRenderer(sourceFiles, tools, { maxBundleBytes: config.maxBundleBytes });
+    const renderer = measuredRenderer(
+      new ToolBundleRenderer(sourceFiles, tools, { maxBundleBytes: config.maxBundleBytes }),
+      metrics,
+    );
     this.reactor = new DesiredStateReactor(store, renderer, this.logger);
     this.runner = new ProjectionRunner(store, this.reactor, { batchSize: reactorBatchSize });
     this.store = store;

@@ -28,6 +28,11 @@ export class LogTail {
     this.logger = new Logger(options.name);
   }
 
+  /** Skips the log up to `position` (a follower that only cares about what happens from now on). */
+  skipTo(position: number): void {
+    this.checkpoint = Math.max(this.checkpoint, position);
+  }
+
   /** Reads everything up to the head now; resolves when it has been handled. */
   async catchUp(): Promise<void> {
     for (;;) {

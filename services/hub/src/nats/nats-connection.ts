@@ -20,6 +20,8 @@ export async function connectNats(options: {
   servers: string[];
   creds: string;
   name: string;
+  /** Called at every reconnection (the hub counts them in /metrics). */
+  onReconnect?: () => void;
 }): Promise<NatsConnection> {
   const logger = new Logger('Nats');
   let nc: NatsConnection;
@@ -51,7 +53,10 @@ export async function connectNats(options: {
   void (async () => {
     for await (const status of nc.status()) {
       if (status.type === 'disconnect') logger.warn(`${options.name}: disconnected from NATS`);
-      else if (status.type === 'reconnect') logger.log(`${options.name}: reconnected to NATS`);
+      else if (status.type === 'reconnect') {
+        logger.log(`${options.name}: reconnected to NATS`);
+        options.onReconnect?.();
+      }
       else if (status.type === 'error') logger.error(`${options.name}: NATS error: ${String(status.error)}`);
     }
   })();

@@ -8,6 +8,7 @@ import {
   type Provider,
 } from '@nestjs/common';
 import type { NatsConnection } from '@nats-io/transport-node';
+import { HubMetrics } from '../metrics/hub-metrics';
 import { NatsAuthority } from './nats-authority';
 import { closeNats, connectNats, NATS_CONNECTION } from './nats-connection';
 import { loadNatsConfig, NATS_CONFIG, type NatsConfig } from './nats.config';
@@ -27,6 +28,9 @@ class NatsConnectionsCloser implements OnApplicationShutdown {
   }
 }
 
+// A hub without the metrics module (some tests) connects all the same.
+const optionalMetrics = { token: HubMetrics, optional: true };
+
 function providers(config: Provider): Provider[] {
   return [
     config,
@@ -37,15 +41,25 @@ function providers(config: Provider): Provider[] {
     },
     {
       provide: NATS_CONNECTION,
-      inject: [NATS_CONFIG, NatsAuthority],
-      useFactory: async (c: NatsConfig, authority: NatsAuthority) =>
-        connectNats({ servers: c.servers, creds: c.hubCreds ?? (await authority.hubCreds()), name: 'flotilla-hub' }),
+      inject: [NATS_CONFIG, NatsAuthority, optionalMetrics],
+      useFactory: async (c: NatsConfig, authority: NatsAuthority, metrics?: HubMetrics) =>
+        connectNats({
+          servers: c.servers,
+          creds: c.hubCreds ?? (await authority.hubCreds()),
+          name: 'flotilla-hub',
+          onReconnect: () => metrics?.natsReconnects.inc({ connection: 'application' }),
+        }),
     },
     {
       provide: SYSTEM_NATS_CONNECTION,
-      inject: [NATS_CONFIG],
-      useFactory: (c: NatsConfig) =>
-        connectNats({ servers: c.servers, creds: c.systemCreds, name: 'flotilla-hub-system' }),
+      inject: [NATS_CONFIG, optionalMetrics],
+      useFactory: (c: NatsConfig, metrics?: HubMetrics) =>
+        connectNats({
+          servers: c.servers,
+          creds: c.systemCreds,
+          name: 'flotilla-hub-system',
+          onReconnect: () => metrics?.natsReconnects.inc({ connection: 'system' }),
+        }),
     },
     NatsConnectionsCloser,
   ];

@@ -1,0 +1,2 @@
+export { HubMetrics } from './hub-metrics';
+export { MetricsModule } from './metrics.module';
