@@ -56,8 +56,7 @@ export async function connectNats(options: {
       else if (status.type === 'reconnect') {
         logger.log(`${options.name}: reconnected to NATS`);
         options.onReconnect?.();
-      }
-      else if (status.type === 'error') logger.error(`${options.name}: NATS error: ${String(status.error)}`);
+      } else if (status.type === 'error') logger.error(`${options.name}: NATS error: ${String(status.error)}`);
     }
   })();
   return nc;
