@@ -1,3 +1,5 @@
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
 import { eventually, startGitopsFleet, type GitopsCluster, type GitopsFleet } from './gitops-harness';
 
 // Issue 14, "Operable": Prometheus metrics of a running hub and agent (real processes, git, an
@@ -130,6 +132,13 @@ spec:
 
     const agent = await scrape(agentMetricsUrl);
     expect(valueOf(agent, 'flotilla_agent_outbox_published_total')).toBeGreaterThan(0);
+
+    // The Grafana dashboard asks only for series a hub or an agent serves.
+    const served = new Set([...after, ...agent].map((sample) => sample.name));
+    const dashboard = readFileSync(path.join(__dirname, '../../deploy/grafana/flotilla.json'), 'utf8');
+    const asked = [...new Set(dashboard.match(/flotilla_[a-z_]+/g) ?? [])];
+    expect(asked.length).toBeGreaterThan(5);
+    expect(asked.filter((name) => !served.has(name))).toEqual([]);
   });
 
   it('an agent that stops moves the connected-clusters gauge', async () => {

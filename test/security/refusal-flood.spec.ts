@@ -9,7 +9,10 @@ import { connectAsBootstrap, registerSubject, registrationRequest } from './secu
 // rest are counted into one aggregate event when the window closes.
 jest.setTimeout(420_000);
 
-const attempts = 2_000;
+// 300 show the bound as well as the issue's 2,000 (10 recorded, the rest counted) in a CI-sized
+// time: the registration responder answers ~5 refusals/s on a loaded 2-core machine (noted in
+// issue 10); FLOTILLA_FLOOD_ATTEMPTS=2000 repeats the issue's figure.
+const attempts = Number(process.env.FLOTILLA_FLOOD_ATTEMPTS ?? 300);
 const concurrency = 10;
 
 describe('registration refusals are bounded (hub, NATS in operator mode)', () => {
@@ -42,7 +45,7 @@ describe('registration refusals are bounded (hub, NATS in operator mode)', () =>
       const worker = async () => {
         while (next < attempts) {
           next++;
-          const token = `flt_reg_${randomBytes(6).toString('hex')}_${randomBytes(16).toString('base64url')}`;
+          const token = `flt_reg_${randomBytes(6).toString('hex')}_${randomBytes(32).toString('base64url')}`;
           const request = registrationRequest({
             token,
             clusterName: 'flood',

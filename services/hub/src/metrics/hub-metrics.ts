@@ -59,6 +59,8 @@ export class HubMetrics {
 
   constructor(dataSource: DataSource) {
     collectDefaultMetrics({ register: this.registry, prefix: 'flotilla_hub_' });
+    // Series present from the start (at 0), so a dashboard's rate() sees the first reconnect.
+    for (const connection of ['application', 'system']) this.natsReconnects.inc({ connection }, 0);
     const query = <T>(sql: string) => dataSource.query<T[]>(sql);
 
     new Gauge({
