@@ -144,6 +144,8 @@ describe('a network partition of one agent, longer than the liveness timeout', (
       settleMs,
       'CommitObserved of commit A',
     );
+    // The application brings its own Namespace: cluster-scoped, so an admin grants the kind.
+    await g.grantPolicy('web', { clusterScopedKinds: ['Namespace'] });
     expect((await g.putApplication('web', applicationYaml)).status).toBe(201);
     for (const c of [cut, near])
       await eventually(
