@@ -42,6 +42,8 @@ spec:
   targets:
     - selector:
         matchLabels: { env: prod }
+      # Its objects live in shop: the object policy's default allows the target namespace only.
+      namespace: shop
   syncPolicy:
     automated: true
     prune: true
