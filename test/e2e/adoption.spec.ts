@@ -220,7 +220,7 @@ describe('adoption: objects that exist and are not the application’s (real hub
     // All or nothing: not even its own object reached the cluster; the first application keeps its object.
     expect(await readConfigMap(eu, 'shop', 'copy-own')).toBeUndefined();
     expect((await readConfigMap(eu, 'shop', 'extra'))?.data).toEqual({ greeting: 'from git' });
-    const history = await run('history', '--app', 'copy', '--type', 'RenderFailed', '-o', 'yaml');
+    const history = await run('history', '--application', 'copy', '--type', 'RenderFailed', '-o', 'yaml');
     expect(history.code).toBe(0);
     expect(history.stdout).toContain('code: object-conflict');
   });

@@ -122,7 +122,7 @@ describe('refused desired states are reported to the hub (issue 10, finding 11)'
       expect(e.metadata.actor).toBe(`agent:${victim.id}`);
     }
     // The fleet history (REST, what `flotilla history` and the console read) shows them.
-    const history = await g.fleet.api('GET', `/api/v1/events?cluster=${victim.id}&type=DesiredStateRefused`);
+    const history = await g.fleet.api('GET', `/api/v1/history?cluster=${victim.id}&type=DesiredStateRefused`);
     expect(history.status).toBe(200);
     expect(history.body.items).toHaveLength(3);
     // Nothing was applied: no sync began after the attack.

@@ -64,6 +64,10 @@ export async function waitForRollout(
       const reason = pendingReason(c);
       return reason ? [`${c.clusterName}: ${reason}`] : [];
     });
+    // Just created or edited: the hub has seen a commit but not rendered anything yet, so no
+    // cluster is listed; "targets no cluster" would be a guess, not an answer.
+    const target = status.render?.pinnedCommit ?? status.render?.sourceCommit;
+    if (status.render?.state === 'none' && target) pending.push(`the hub has not rendered ${short(target)} yet`);
     show(progressLine(status));
     if (status.render?.state === 'failed' && status.render.failure) {
       if (live) ctx.io.stderr.write('\n');

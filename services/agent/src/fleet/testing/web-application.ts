@@ -97,6 +97,14 @@ export async function deployWebApplication(
   });
   if (source.status !== 201 && source.status !== 200)
     throw new Error(`adding source ${options.source} failed: ${source.status} ${JSON.stringify(source.body)}`);
+  // The application brings its own Namespace (cluster-scoped): an admin grants that kind.
+  const policy = await hub.api('PUT', `/api/v1/applications/${options.application}/policy`, {
+    namespaces: [],
+    clusterScopedKinds: ['Namespace'],
+    namespacedKinds: ['*'],
+  });
+  if (policy.status !== 200)
+    throw new Error(`granting application ${options.application} its Namespace failed: ${policy.status}`);
   const application = await hub.api(
     'PUT',
     `/api/v1/applications/${options.application}`,
