@@ -202,11 +202,15 @@ export async function expectConverged(
   options: { application: string; commit: string; clusterIds: string[]; since: number; boundMs: number },
 ): Promise<number> {
   const { application, commit, clusterIds, since, boundMs } = options;
+  let lastSeen = '';
   await eventually(
     async () => {
       const { status, body } = await fleet.api('GET', `/api/v1/applications/${application}/status`);
       if (status !== 200) return undefined;
       const rows = (body as StatusView).clusters;
+      lastSeen = rows
+        .map((r) => `${r.clusterId}: ${r.state}, ${r.sync}, ${r.health}, applied ${r.appliedCommit?.slice(0, 8)}`)
+        .join('; ');
       return clusterIds.every((id) => {
         const c = rows.find((r) => r.clusterId === id);
         return c?.state === 'connected' && c.sync === 'synced' && c.health === 'healthy' && c.appliedCommit === commit;
@@ -216,7 +220,10 @@ export async function expectConverged(
     },
     Math.max(0, since + boundMs - Date.now()),
     `${application} connected, synced and healthy at ${commit} on ${clusterIds.length} cluster(s) within ${boundMs} ms of recovery`,
-  );
+  ).catch((err: Error) => {
+    // What the hub showed last says which of the four never came.
+    throw new Error(`${err.message}; last seen: ${lastSeen || 'no status'}`);
+  });
   const took = Date.now() - since;
   expect(took).toBeLessThan(boundMs);
   return took;
