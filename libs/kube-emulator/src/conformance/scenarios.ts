@@ -53,14 +53,21 @@ async function outcomeOf(fn: () => Promise<unknown>): Promise<Obj> {
   }
 }
 
+/**
+ * The entries without their times, ordered by manager and operation: both servers order entries
+ * by their time in whole seconds first, so two applies that straddle a second boundary on one
+ * server and not on the other list the same entries in another order (seen as a flake under load).
+ */
 function managedFieldsOf(o: KubernetesObject | undefined): unknown {
-  return (o?.metadata?.managedFields ?? []).map((m) => ({
-    manager: m.manager,
-    operation: m.operation,
-    apiVersion: m.apiVersion,
-    fieldsType: m.fieldsType,
-    fieldsV1: m.fieldsV1,
-  }));
+  return (o?.metadata?.managedFields ?? [])
+    .map((m) => ({
+      manager: m.manager,
+      operation: m.operation,
+      apiVersion: m.apiVersion,
+      fieldsType: m.fieldsType,
+      fieldsV1: m.fieldsV1,
+    }))
+    .sort((p, q) => `${p.manager}\u0000${p.operation}`.localeCompare(`${q.manager}\u0000${q.operation}`));
 }
 
 /** Drops what legitimately differs between two servers: identities, versions, clocks, ClusterIPs. */
