@@ -344,7 +344,7 @@ describe('hostile and broken renders (real hub, helm, kustomize, CLI)', () => {
         code: expect.stringMatching(/^helm-(timeout|memory)$/),
         reason: expect.stringMatching(
           new RegExp(
-            `^stopped (after ${renderTimeoutMs} ms \\(the render time limit\\)$|: it needed more than 2048 MiB of memory)`,
+            `^stopped( after ${renderTimeoutMs} ms \\(the render time limit\\)$|: it needed more than 2048 MiB of memory)`,
           ),
         ),
       }),
