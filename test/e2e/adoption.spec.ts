@@ -106,21 +106,7 @@ describe('adoption: objects that exist and are not the application’s (real hub
       'apps/shop/legacy.yaml': configMap('legacy', { greeting: 'from git' }),
       'apps/shop/extra.yaml': configMap('extra', { greeting: 'from git' }),
     });
-    const added = await g.fleet.api('POST', '/api/v1/sources', {
-      name: g.sourceName,
-      url: g.git.url,
-      pollIntervalSeconds: 3600,
-      webhookSecretRef: g.webhookSecretRef,
-    });
-    expect(added.status).toBe(201);
-    await eventually(
-      async () =>
-        (await g.fleet.events({ types: ['CommitObserved'] })).some((e) => (e.data as { sha: string }).sha === first)
-          ? true
-          : undefined,
-      settleMs,
-      'CommitObserved of the first commit',
-    );
+    await g.addSource(first, settleMs);
     expect((await g.putApplication('shop', applicationYaml('shop', 'apps/shop'))).status).toBe(201);
 
     const view = await eventually(

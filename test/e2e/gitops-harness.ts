@@ -70,6 +70,11 @@ export interface GitopsFleet {
    * PUT /api/v1/applications/{name}/policy as the admin: what the application may create
    * beyond the default (its target namespace, nothing cluster-scoped). Throws unless 200.
    */
+  /**
+   * Adds the fleet's source (the test's git repository, polled hourly, with the webhook secret)
+   * and waits until the hub has observed `commit` on it. Throws unless the add answers 201.
+   */
+  addSource(commit: string, timeoutMs?: number): Promise<void>;
   grantPolicy(
     name: string,
     policy: { namespaces?: string[]; clusterScopedKinds?: string[]; namespacedKinds?: string[] },
@@ -226,6 +231,24 @@ export async function startGitopsFleet(
         });
         const text = await response.text();
         return { status: response.status, body: text ? JSON.parse(text) : undefined };
+      },
+      async addSource(commit, timeoutMs = 90_000) {
+        const added = await fleet.api('POST', '/api/v1/sources', {
+          name: sourceName,
+          url: git.url,
+          pollIntervalSeconds: 3600,
+          webhookSecretRef,
+        });
+        if (added.status !== 201)
+          throw new Error(`POST /api/v1/sources: ${added.status} ${JSON.stringify(added.body)}`);
+        await eventually(
+          async () =>
+            (await fleet.events({ types: ['CommitObserved'] })).some((e) => (e.data as { sha: string }).sha === commit)
+              ? true
+              : undefined,
+          timeoutMs,
+          `CommitObserved of ${commit.slice(0, 12)}`,
+        );
       },
       async grantPolicy(name, policy) {
         const body = {

@@ -82,16 +82,10 @@ describe('/metrics on the hub and the agent', () => {
     const appliedBefore = valueOf(before, 'flotilla_hub_commit_to_applied_seconds_count') ?? 0;
     expect(appliedBefore).toBe(0);
 
-    await g.git.commit('web', {
+    const commit = await g.git.commit('web', {
       'apps/web/config.yaml': `apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: web-config\n  namespace: default\ndata:\n  greeting: hello\n`,
     });
-    const added = await g.fleet.api('POST', '/api/v1/sources', {
-      name: g.sourceName,
-      url: g.git.url,
-      pollIntervalSeconds: 3600,
-      webhookSecretRef: g.webhookSecretRef,
-    });
-    expect(added.status).toBe(201);
+    await g.addSource(commit, settleMs);
     const put = await g.putApplication(
       'web',
       `apiVersion: flotilla.dev/v1

@@ -104,21 +104,7 @@ describe('what an application may create (real hub, agent, kube-apiserver)', () 
 
   it('by default, a commit with a ClusterRoleBinding and a ConfigMap in kube-system is refused at render, naming each object and rule; nothing is applied', async () => {
     commit = await g.git.commit('web reaches out of its namespace', { 'apps/web/all.yaml': reachingOut });
-    const added = await g.fleet.api('POST', '/api/v1/sources', {
-      name: g.sourceName,
-      url: g.git.url,
-      pollIntervalSeconds: 3600,
-      webhookSecretRef: g.webhookSecretRef,
-    });
-    expect(added.status).toBe(201);
-    await eventually(
-      async () =>
-        (await g.fleet.events({ types: ['CommitObserved'] })).some((e) => (e.data as { sha: string }).sha === commit)
-          ? true
-          : undefined,
-      settleMs,
-      'CommitObserved',
-    );
+    await g.addSource(commit, settleMs);
     // Nobody set a policy: anyone can read the default.
     const shown = await g.fleet.api('GET', '/api/v1/applications/web/policy');
     expect(shown.status).toBe(200);

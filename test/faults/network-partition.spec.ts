@@ -129,21 +129,7 @@ describe('a network partition of one agent, longer than the liveness timeout', (
       'apps/web/namespace.yaml': namespaceYaml,
       'apps/web/config.yaml': configYaml('hello from A'),
     });
-    const added = await g.fleet.api('POST', '/api/v1/sources', {
-      name: g.sourceName,
-      url: g.git.url,
-      pollIntervalSeconds: 3600,
-      webhookSecretRef: g.webhookSecretRef,
-    });
-    expect(added.status).toBe(201);
-    await eventually(
-      async () =>
-        (await g.fleet.events({ types: ['CommitObserved'] })).some((e) => (e.data as { sha: string }).sha === commitA)
-          ? true
-          : undefined,
-      settleMs,
-      'CommitObserved of commit A',
-    );
+    await g.addSource(commitA, settleMs);
     // The application brings its own Namespace: cluster-scoped, so an admin grants the kind.
     await g.grantPolicy('web', { clusterScopedKinds: ['Namespace'] });
     expect((await g.putApplication('web', applicationYaml)).status).toBe(201);
